@@ -3,11 +3,12 @@
 
 #include "core/base/byte_order.hpp"
 #include "core/wire/checksum.hpp"
+#include "core/wire/numbers.hpp"
 
 namespace keel::wire::udp {
 
 namespace {
-constexpr uint8_t kProtocol = 17;
+constexpr uint8_t kProtocol = static_cast<uint8_t>(IpProtocol::Udp);
 }
 
 Result<Packet> Packet::check(Bytes buf) {
