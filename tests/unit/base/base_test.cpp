@@ -132,3 +132,38 @@ TEST(Time, instants_and_durations) {
   EXPECT_LT(Duration::millis(1), Duration::seconds(1));
   EXPECT_TRUE(t > Instant());
 }
+
+#include <set>
+
+#include "core/base/random.hpp"
+
+TEST(Random, same_seed_same_sequence_and_any_seed_works) {
+  Random a(5), b(5), c(6), z(0);
+  bool differs = false;
+  for (int i = 0; i < 100; ++i) {
+    uint32_t x = a.next_u32();
+    EXPECT_EQ(x, b.next_u32());
+    differs |= x != c.next_u32();
+  }
+  EXPECT_TRUE(differs);
+  std::set<uint32_t> seen;
+  for (int i = 0; i < 100; ++i) seen.insert(z.next_u32());
+  EXPECT_GT(seen.size(), 95u);  // seed 0 is not stuck at zero
+}
+
+TEST(Random, below_and_range_stay_in_bounds_and_cover_them) {
+  Random r(3);
+  std::set<uint32_t> seen;
+  for (int i = 0; i < 10000; ++i) {
+    uint32_t v = r.below(7);
+    ASSERT_LT(v, 7u);
+    seen.insert(v);
+    uint32_t w = r.range(49152, 65535);
+    ASSERT_GE(w, 49152u);
+    ASSERT_LE(w, 65535u);
+  }
+  EXPECT_EQ(seen.size(), 7u);
+  EXPECT_EQ(r.below(0), 0u);
+  EXPECT_EQ(r.range(9, 3), 9u);
+  EXPECT_LE(r.range(0, 0xffffffffu), 0xffffffffu);
+}
