@@ -40,6 +40,11 @@ class IQueue {
     if (i >= size_) __builtin_trap();
     return items_[wrap(head_ + i)];
   }
+  const T& front() const { return at(0); }
+  const T& at(size_t i) const {
+    if (i >= size_) __builtin_trap();
+    return items_[wrap(head_ + i)];
+  }
   void clear() {
     while (size_ != 0) (void)pop();
     head_ = 0;
