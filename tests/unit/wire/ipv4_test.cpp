@@ -96,7 +96,8 @@ TEST(Ipv4, parses_kernel_echo_request_field_by_field) {
 }
 
 TEST(Ipv4, reply_without_df_from_the_other_side) {
-  auto r = parsed(captured("ipv4", kPingZero + 1));
+  auto b = captured("ipv4", kPingZero + 1);
+  auto r = parsed(b);
   EXPECT_EQ(r.src, kB);
   EXPECT_EQ(r.dst, kA);
   EXPECT_EQ(r.ident, 0x9d1d);
@@ -104,7 +105,8 @@ TEST(Ipv4, reply_without_df_from_the_other_side) {
 }
 
 TEST(Ipv4, full_size_1500_byte_datagram) {
-  auto r = parsed(captured("ipv4", 6));
+  auto b = captured("ipv4", 6);
+  auto r = parsed(b);
   EXPECT_EQ(r.payload_len, 1480);
   EXPECT_EQ(r.buffer_len(), 1500u);
 }
