@@ -14,7 +14,9 @@ constexpr uint32_t kV1MaxRespMs = 10000;  // a v1 query's Max Resp Time 0 means 
 }  // namespace
 
 IgmpMembership::IgmpMembership(Random& rng, const IgmpConfig& config)
-    : rng_(rng), config_(config) {}
+    : rng_(rng),
+      config_(config),
+      unsolicited_ms_(uint32_t(config.unsolicited_interval.as_millis())) {}
 
 IgmpMembership::Group* IgmpMembership::find(const Ipv4Address& group) {
   for (Group& g : groups_)
@@ -128,7 +130,7 @@ Optional<IgmpOutput> IgmpMembership::poll_transmit(Instant now) {
   if (next->repeats != 0) {
     --next->repeats;
     next->timer = true;
-    next->due = random_delay(now, uint32_t(config_.unsolicited_interval.as_millis()));
+    next->due = random_delay(now, unsolicited_ms_);
   }
   ++(v1 ? stats_.reports_v1 : stats_.reports_v2);
   return IgmpOutput{v1 ? IgmpKind::ReportV1 : IgmpKind::ReportV2, next->addr, next->addr};

@@ -112,6 +112,7 @@ class IgmpMembership {
 
   Random& rng_;
   IgmpConfig config_;
+  uint32_t unsolicited_ms_;  // config_.unsolicited_interval, divided once
   Group groups_[config::kMulticastGroups];
   // Leaves waiting, oldest first. One per entry is enough: a group becomes the last
   // reporter only in poll_transmit(), which sends every waiting Leave first.
