@@ -44,11 +44,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t maxes[] = {config::kReassemblyMaxDatagram, 1500, 65535, 64};
   cfg.budget = budgets[data[0] & 3];
   cfg.max_datagram = maxes[(data[0] >> 2) & 3];
-  const size_t budget = cfg.budget < config::kReassemblyBudget ? cfg.budget
-                                                               : config::kReassemblyBudget;
+  const size_t budget =
+      cfg.budget < config::kReassemblyBudget ? cfg.budget : config::kReassemblyBudget;
   auto r = std::make_unique<Ipv4Reassembler>(cfg);
-  const Duration steps[] = {Duration::micros(0),  Duration::millis(1), Duration::millis(500),
-                            Duration::seconds(1), Duration::seconds(5), Duration::seconds(14),
+  const Duration steps[] = {Duration::micros(0),   Duration::millis(1),  Duration::millis(500),
+                            Duration::seconds(1),  Duration::seconds(5), Duration::seconds(14),
                             Duration::seconds(15), Duration::seconds(16)};
 
   Shadow shadow[kKeys];
@@ -59,7 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     int k = (rec[0] & 7) % kKeys;
     bool raw_offset = rec[0] & 0x20, corrupt = rec[0] & 0x40, more = rec[0] & 0x80;
     uint16_t units = uint16_t(rec[1] << 8 | rec[2]);
-    uint16_t offset = raw_offset ? units : uint16_t(units % (Ipv4Reassembler::kSlotBytes / 8 + 4) * 8);
+    uint16_t offset =
+        raw_offset ? units : uint16_t(units % (Ipv4Reassembler::kSlotBytes / 8 + 4) * 8);
     uint16_t lenf = uint16_t(rec[3] << 8 | rec[4]);
     size_t len = lenf & 0x0fff;
     if (lenf & 0x1000) len &= ~size_t(7);
@@ -67,8 +68,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     for (size_t j = 0; j < len; ++j) payload[j] = byte_at(k, offset + j);
     if (corrupt && len > 0) payload[0] ^= 0x5a;
-    FragmentKey key{wire::Ipv4Address::of(192, 0, 2, 1), wire::Ipv4Address::of(198, 51, 100, 1),
-                    17, uint16_t(k)};
+    FragmentKey key{wire::Ipv4Address::of(192, 0, 2, 1), wire::Ipv4Address::of(198, 51, 100, 1), 17,
+                    uint16_t(k)};
 
     for (Shadow& s : shadow)
       if (s.state != Shadow::None && now >= s.start + cfg.timeout) s = Shadow{};

@@ -84,8 +84,7 @@ bool IgmpMembership::leave(const Ipv4Address& group) {
   return true;
 }
 
-void IgmpMembership::on_query(Instant now, const Ipv4Address& group, uint8_t max_resp,
-                              bool is_v1) {
+void IgmpMembership::on_query(Instant now, const Ipv4Address& group, uint8_t max_resp, bool is_v1) {
   ++stats_.queries;
   uint32_t max_ms = uint32_t(max_resp) * 100;
   bool general = group.is_unspecified();

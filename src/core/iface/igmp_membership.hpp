@@ -61,12 +61,12 @@ struct IgmpConfig {
 };
 
 struct IgmpStats {
-  uint64_t reports_v1 = 0;      // v1 Reports sent
-  uint64_t reports_v2 = 0;      // v2 Reports sent
-  uint64_t leaves = 0;          // Leaves sent
-  uint64_t queries = 0;         // queries heard
-  uint64_t suppressed = 0;      // pending Reports cancelled by another host's Report
-  uint64_t join_full = 0;       // joins refused: table full
+  uint64_t reports_v1 = 0;  // v1 Reports sent
+  uint64_t reports_v2 = 0;  // v2 Reports sent
+  uint64_t leaves = 0;      // Leaves sent
+  uint64_t queries = 0;     // queries heard
+  uint64_t suppressed = 0;  // pending Reports cancelled by another host's Report
+  uint64_t join_full = 0;   // joins refused: table full
 };
 
 class IgmpMembership {

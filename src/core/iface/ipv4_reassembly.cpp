@@ -59,9 +59,8 @@ bool Ipv4Reassembler::is_exact_duplicate(const Slot& s, size_t offset, size_t en
   return old_end == end && memcmp(s.data + offset, payload.data(), payload.size()) == 0;
 }
 
-ReassemblyOutcome Ipv4Reassembler::add(Instant now, const FragmentKey& key,
-                                       uint16_t offset_bytes, bool more_fragments,
-                                       Bytes payload) {
+ReassemblyOutcome Ipv4Reassembler::add(Instant now, const FragmentKey& key, uint16_t offset_bytes,
+                                       bool more_fragments, Bytes payload) {
   expire(now);
   ReassemblyOutcome out;
   size_t offset = offset_bytes, len = payload.size();

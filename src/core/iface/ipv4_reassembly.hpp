@@ -28,8 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/base/span.hpp"
 #include "core/base/optional.hpp"
+#include "core/base/span.hpp"
 #include "core/base/time.hpp"
 #include "core/wire/address.hpp"
 #include "keel/config.hpp"
@@ -48,8 +48,8 @@ struct FragmentKey {
 };
 
 struct ReassemblyConfig {
-  Duration timeout = Duration::seconds(15);  // from the first fragment (RFC 791)
-  size_t budget = config::kReassemblyBudget;  // bytes held over all slots (at most that)
+  Duration timeout = Duration::seconds(15);              // from the first fragment (RFC 791)
+  size_t budget = config::kReassemblyBudget;             // bytes held over all slots (at most that)
   size_t max_datagram = config::kReassemblyMaxDatagram;  // per datagram (at most that)
 };
 
@@ -119,9 +119,9 @@ class Ipv4Reassembler {
     FragmentKey key;
     State state = State::Empty;
     Instant deadline;
-    uint16_t held = 0;   // bytes received
-    uint16_t total = 0;  // datagram length once the last fragment came, else 0
-    uint16_t high = 0;   // end of the highest fragment received
+    uint16_t held = 0;          // bytes received
+    uint16_t total = 0;         // datagram length once the last fragment came, else 0
+    uint16_t high = 0;          // end of the highest fragment received
     uint8_t have[kMapBytes];    // 8-byte blocks received
     uint8_t starts[kMapBytes];  // blocks where a received fragment starts
     uint8_t data[kSlotBytes];

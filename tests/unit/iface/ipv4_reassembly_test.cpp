@@ -344,7 +344,8 @@ TEST(Ipv4Reassembly, default_budget_is_held_in_full_and_never_passed) {
 TEST(Ipv4Reassembly, a_new_datagram_with_every_slot_busy_is_dropped_not_the_old_ones) {
   auto r = make();
   std::vector<std::vector<uint8_t>> data;
-  for (size_t i = 0; i <= config::kReassemblySlots; ++i) data.push_back(pattern(kFourLen, uint8_t(i)));
+  for (size_t i = 0; i <= config::kReassemblySlots; ++i)
+    data.push_back(pattern(kFourLen, uint8_t(i)));
   for (size_t i = 0; i < config::kReassemblySlots; ++i)
     ASSERT_EQ(send(*r, at_ms(0), key(uint16_t(i)), kFour[0], data[i]).kind, Kind::Incomplete);
   uint16_t extra = uint16_t(config::kReassemblySlots);
@@ -354,7 +355,8 @@ TEST(Ipv4Reassembly, a_new_datagram_with_every_slot_busy_is_dropped_not_the_old_
   EXPECT_EQ(r->stats().no_slot, 1u);
   // Every held datagram still completes; then the new one finds a slot.
   for (int f = 1; f < 4; ++f) ASSERT_FALSE(send(*r, at_ms(2), key(0), kFour[f], data[0]).dropped());
-  for (int f = 0; f < 4; ++f) ASSERT_FALSE(send(*r, at_ms(3), key(extra), kFour[f], data[extra]).dropped());
+  for (int f = 0; f < 4; ++f)
+    ASSERT_FALSE(send(*r, at_ms(3), key(extra), kFour[f], data[extra]).dropped());
   EXPECT_EQ(r->stats().complete, 2u);
 }
 
