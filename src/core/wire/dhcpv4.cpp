@@ -1,6 +1,7 @@
 // dhcpv4.cpp — DHCPv4 view, option cursor and Repr.
 #include "core/wire/dhcpv4.hpp"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "core/base/byte_order.hpp"
@@ -59,28 +60,79 @@ Result<bool> OptionCursor::next(Option& out) {
 
 namespace {
 
-// Each take_* checks an option's length; a repeated option keeps its first value.
-bool take_addr(Bytes d, Optional<Ipv4Address>& out) {
-  if (d.size() != 4) return false;
-  if (!out) out = Ipv4Address::from(d);
-  return true;
+// The options Repr carries, in the order emit() writes them (after 53), with how each
+// is stored: one table drives both parse() and emit().
+enum class Kind : uint8_t { Addr, U32, U16, List, Str, Str2 };
+struct Field {
+  uint8_t code;
+  Kind kind;
+  uint16_t offset;  // of the member in Repr
+};
+static_assert(__is_standard_layout(Repr), "Repr members are located with offsetof");
+constexpr Field kFields[] = {
+    {opt::kServerId, Kind::Addr, offsetof(Repr, server_id)},
+    {opt::kRequestedIp, Kind::Addr, offsetof(Repr, requested_ip)},
+    {opt::kLeaseTime, Kind::U32, offsetof(Repr, lease_time)},
+    {opt::kRenewalTime, Kind::U32, offsetof(Repr, renewal_time)},
+    {opt::kRebindingTime, Kind::U32, offsetof(Repr, rebinding_time)},
+    {opt::kSubnetMask, Kind::Addr, offsetof(Repr, subnet_mask)},
+    {opt::kRouter, Kind::List, offsetof(Repr, routers)},
+    {opt::kDnsServer, Kind::List, offsetof(Repr, dns_servers)},
+    {opt::kHostName, Kind::Str, offsetof(Repr, hostname)},
+    {opt::kDomainName, Kind::Str, offsetof(Repr, domain_name)},
+    {opt::kNtpServer, Kind::List, offsetof(Repr, ntp_servers)},
+    {opt::kParameterList, Kind::Str, offsetof(Repr, parameter_list)},
+    {opt::kMaxMessageSize, Kind::U16, offsetof(Repr, max_message_size)},
+    {opt::kClientId, Kind::Str2, offsetof(Repr, client_id)},  // type and id, RFC 2132 §9.14
+};
+
+template <typename T>
+T& member(Repr& r, const Field& f) {
+  return *reinterpret_cast<T*>(reinterpret_cast<uint8_t*>(&r) + f.offset);
 }
-bool take_u32(Bytes d, Optional<uint32_t>& out) {
-  if (d.size() != 4) return false;
-  if (!out) out = load_be32(d.data());
-  return true;
+template <typename T>
+const T& member(const Repr& r, const Field& f) {
+  return *reinterpret_cast<const T*>(reinterpret_cast<const uint8_t*>(&r) + f.offset);
 }
-// take_list — address lists are concatenated across repeated options (RFC 3396).
-bool take_list(Bytes d, AddressList& out) {
-  if (d.empty() || d.size() % 4 != 0) return false;
-  for (size_t i = 0; i < d.size() && out.count < kMaxAddresses; i += 4)
-    out.addr[out.count++] = Ipv4Address::from(d.subspan(i, 4));
-  return true;
-}
-bool take_bytes(Bytes d, Bytes& out, size_t min_len) {
-  if (d.size() < min_len) return false;
-  if (out.empty()) out = d;
-  return true;
+
+// take(r, f, d) — stores option data d in r; false on a bad length or value. A repeated
+// option keeps its first value, except address lists, which are concatenated (RFC 3396).
+bool take(Repr& r, const Field& f, Bytes d) {
+  switch (f.kind) {
+    case Kind::Addr: {
+      auto& v = member<Optional<Ipv4Address>>(r, f);
+      if (d.size() != 4) return false;
+      if (!v) v = Ipv4Address::from(d);
+      return true;
+    }
+    case Kind::U32: {
+      auto& v = member<Optional<uint32_t>>(r, f);
+      if (d.size() != 4) return false;
+      if (!v) v = load_be32(d.data());
+      return true;
+    }
+    case Kind::U16: {  // 57: at least 576 (RFC 2132 §9.10)
+      auto& v = member<Optional<uint16_t>>(r, f);
+      if (d.size() != 2 || load_be16(d.data()) < 576) return false;
+      if (!v) v = load_be16(d.data());
+      return true;
+    }
+    case Kind::List: {
+      auto& l = member<AddressList>(r, f);
+      if (d.empty() || d.size() % 4 != 0) return false;
+      for (size_t i = 0; i < d.size() && l.count < kMaxAddresses; i += 4)
+        l.addr[l.count++] = Ipv4Address::from(d.subspan(i, 4));
+      return true;
+    }
+    case Kind::Str:
+    case Kind::Str2: {
+      auto& v = member<Bytes>(r, f);
+      if (d.size() < (f.kind == Kind::Str2 ? 2u : 1u)) return false;
+      if (v.empty()) v = d;
+      return true;
+    }
+  }
+  return false;
 }
 
 // name_of(field) — a NUL-terminated string field, up to its first NUL.
@@ -90,61 +142,60 @@ Bytes name_of(Bytes field) {
              : field;
 }
 
-// Writes one option at out + pos (when out is set) and returns the position after it.
-size_t put(uint8_t* out, size_t pos, uint8_t code, const uint8_t* data, size_t len) {
-  if (out) {
-    out[pos] = code;
-    out[pos + 1] = static_cast<uint8_t>(len);
-    if (len) memcpy(out + pos + 2, data, len);
+// value_of(r, f, tmp) — the data of option f in r (empty: absent); tmp holds numbers
+// and address lists in wire order.
+Bytes value_of(const Repr& r, const Field& f, uint8_t (&tmp)[4 * kMaxAddresses]) {
+  switch (f.kind) {
+    case Kind::Addr: {
+      const auto& v = member<Optional<Ipv4Address>>(r, f);
+      return v ? Bytes(v->bytes) : Bytes();
+    }
+    case Kind::U32: {
+      const auto& v = member<Optional<uint32_t>>(r, f);
+      if (!v) return Bytes();
+      store_be32(tmp, *v);
+      return Bytes(tmp, 4);
+    }
+    case Kind::U16: {
+      const auto& v = member<Optional<uint16_t>>(r, f);
+      if (!v) return Bytes();
+      store_be16(tmp, *v);
+      return Bytes(tmp, 2);
+    }
+    case Kind::List: {
+      const auto& l = member<AddressList>(r, f);
+      size_t n = l.count < kMaxAddresses ? l.count : kMaxAddresses;
+      for (size_t i = 0; i < n; ++i) memcpy(tmp + 4 * i, l.addr[i].bytes, 4);
+      return Bytes(tmp, 4 * n);
+    }
+    case Kind::Str:
+    case Kind::Str2: return member<Bytes>(r, f);
   }
-  return pos + 2 + len;
-}
-size_t put_addr(uint8_t* out, size_t pos, uint8_t code, const Optional<Ipv4Address>& a) {
-  return a ? put(out, pos, code, a->bytes, 4) : pos;
-}
-size_t put_u32(uint8_t* out, size_t pos, uint8_t code, const Optional<uint32_t>& v) {
-  if (!v) return pos;
-  uint8_t b[4];
-  store_be32(b, *v);
-  return put(out, pos, code, b, 4);
-}
-size_t put_list(uint8_t* out, size_t pos, uint8_t code, const AddressList& l) {
-  size_t n = l.count < kMaxAddresses ? l.count : kMaxAddresses;
-  if (n == 0) return pos;
-  if (out) {
-    out[pos] = code;
-    out[pos + 1] = static_cast<uint8_t>(n * 4);
-    for (size_t i = 0; i < n; ++i) memcpy(out + pos + 2 + i * 4, l.addr[i].bytes, 4);
-  }
-  return pos + 2 + n * 4;
-}
-size_t put_bytes(uint8_t* out, size_t pos, uint8_t code, Bytes b) {
-  return b.empty() ? pos : put(out, pos, code, b.data(), b.size());
+  return Bytes();
 }
 
-// encode_options(r, out) — the canonical options, End included; returns their length.
-// With out null it only measures, so buffer_len() and emit() cannot disagree.
+// encode_options(r, out) — the canonical options, End included; returns their length,
+// or 0 if a value is longer than 255 bytes. With out null it only measures, so
+// buffer_len() and emit() cannot disagree.
 size_t encode_options(const Repr& r, uint8_t* out) {
-  uint8_t type = static_cast<uint8_t>(r.message_type);
-  size_t pos = put(out, 0, opt::kMessageType, &type, 1);
-  pos = put_addr(out, pos, opt::kServerId, r.server_id);
-  pos = put_addr(out, pos, opt::kRequestedIp, r.requested_ip);
-  pos = put_u32(out, pos, opt::kLeaseTime, r.lease_time);
-  pos = put_u32(out, pos, opt::kRenewalTime, r.renewal_time);
-  pos = put_u32(out, pos, opt::kRebindingTime, r.rebinding_time);
-  pos = put_addr(out, pos, opt::kSubnetMask, r.subnet_mask);
-  pos = put_list(out, pos, opt::kRouter, r.routers);
-  pos = put_list(out, pos, opt::kDnsServer, r.dns_servers);
-  pos = put_bytes(out, pos, opt::kHostName, r.hostname);
-  pos = put_bytes(out, pos, opt::kDomainName, r.domain_name);
-  pos = put_list(out, pos, opt::kNtpServer, r.ntp_servers);
-  pos = put_bytes(out, pos, opt::kParameterList, r.parameter_list);
-  if (r.max_message_size) {
-    uint8_t b[2];
-    store_be16(b, *r.max_message_size);
-    pos = put(out, pos, opt::kMaxMessageSize, b, 2);
+  if (out) {
+    out[0] = opt::kMessageType;
+    out[1] = 1;
+    out[2] = static_cast<uint8_t>(r.message_type);
   }
-  pos = put_bytes(out, pos, opt::kClientId, r.client_id);
+  size_t pos = 3;
+  uint8_t tmp[4 * kMaxAddresses];
+  for (const Field& f : kFields) {
+    Bytes v = value_of(r, f, tmp);
+    if (v.empty()) continue;
+    if (v.size() > 255) return 0;
+    if (out) {
+      out[pos] = f.code;
+      out[pos + 1] = static_cast<uint8_t>(v.size());
+      memcpy(out + pos + 2, v.data(), v.size());
+    }
+    pos += 2 + v.size();
+  }
   if (out) out[pos] = opt::kEnd;
   return pos + 1;
 }
@@ -175,33 +226,14 @@ Result<Repr> Repr::parse(const Packet& packet) {
     Result<bool> more = cursor.next(o);
     if (!more) return Err(more.error());
     if (!*more) break;
-    bool ok = true;
-    switch (o.code) {
-      case opt::kSubnetMask: ok = take_addr(o.data, r.subnet_mask); break;
-      case opt::kRouter: ok = take_list(o.data, r.routers); break;
-      case opt::kDnsServer: ok = take_list(o.data, r.dns_servers); break;
-      case opt::kHostName: ok = take_bytes(o.data, r.hostname, 1); break;
-      case opt::kDomainName: ok = take_bytes(o.data, r.domain_name, 1); break;
-      case opt::kNtpServer: ok = take_list(o.data, r.ntp_servers); break;
-      case opt::kRequestedIp: ok = take_addr(o.data, r.requested_ip); break;
-      case opt::kLeaseTime: ok = take_u32(o.data, r.lease_time); break;
-      case opt::kServerId: ok = take_addr(o.data, r.server_id); break;
-      case opt::kParameterList: ok = take_bytes(o.data, r.parameter_list, 1); break;
-      case opt::kRenewalTime: ok = take_u32(o.data, r.renewal_time); break;
-      case opt::kRebindingTime: ok = take_u32(o.data, r.rebinding_time); break;
-      case opt::kClientId: ok = take_bytes(o.data, r.client_id, 2); break;  // RFC 2132 §9.14
-      case opt::kMessageType:
-        if (o.data.size() != 1) return Err(Error::Malformed);
-        if (type == 0) type = o.data.data()[0];
-        break;
-      case opt::kMaxMessageSize:
-        // RFC 2132 §9.10: two bytes, at least 576.
-        if (o.data.size() != 2 || load_be16(o.data.data()) < 576) return Err(Error::Malformed);
-        if (!r.max_message_size) r.max_message_size = load_be16(o.data.data());
-        break;
-      default: break;  // unknown options and overload (already applied by the cursor)
+    if (o.code == opt::kMessageType) {
+      if (o.data.size() != 1) return Err(Error::Malformed);
+      if (type == 0) type = o.data.data()[0];
+      continue;
     }
-    if (!ok) return Err(Error::Malformed);
+    for (const Field& f : kFields) {  // unknown options (and 52, applied by the cursor) skipped
+      if (f.code == o.code && !take(r, f, o.data)) return Err(Error::Malformed);
+    }
   }
   if (type == 0) return Err(Error::Malformed);
   if (type > static_cast<uint8_t>(MessageType::Inform)) return Err(Error::Unsupported);
@@ -214,8 +246,9 @@ Result<Repr> Repr::parse(const Packet& packet) {
 }
 
 size_t Repr::buffer_len() const {
-  size_t len = kHeaderLen + (raw_options.empty() ? encode_options(*this, nullptr)
-                                                 : raw_options.size());
+  // A value over 255 bytes measures 0 here; emit() then reports it as Malformed.
+  size_t opts = raw_options.empty() ? encode_options(*this, nullptr) : raw_options.size();
+  size_t len = kHeaderLen + opts;
   return len < kMinMessageLen ? kMinMessageLen : len;
 }
 
@@ -223,9 +256,7 @@ Status Repr::emit(MutBytes buf) const {
   size_t len = buffer_len();
   if (buf.size() < len) return Err(Error::BufferTooSmall);
   if (sname.size() > kSnameLen || file.size() > kFileLen) return Err(Error::Malformed);
-  if (raw_options.empty() && (hostname.size() > 255 || domain_name.size() > 255 ||
-                              parameter_list.size() > 255 || client_id.size() > 255))
-    return Err(Error::Malformed);
+  if (raw_options.empty() && encode_options(*this, nullptr) == 0) return Err(Error::Malformed);
   uint8_t* p = buf.data();
   memset(p, 0, len);
   p[field::kOp] = static_cast<uint8_t>(op);
