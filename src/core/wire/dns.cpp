@@ -276,16 +276,23 @@ Reader::Reader(const Packet& packet) : msg_(packet.bytes()) {
   left_[3] = packet.arcount();
 }
 
-Result<bool> Reader::next_question(Question& out) {
-  if (left_[0] == 0) return false;
+Result<size_t> Reader::entry(Name& name, size_t fixed_len) {
   Result<Name> n = Name::parse(msg_, pos_);
   if (!n) return Err(n.error());
   size_t at = pos_ + n->in_place().size();
-  if (!msg_.in_bounds(at, 4)) return Err(Error::Truncated);
-  out.name = *n;
-  out.type = static_cast<Type>(load_be16(msg_.data() + at));
-  out.qclass = load_be16(msg_.data() + at + 2);
-  pos_ = at + 4;
+  if (!msg_.in_bounds(at, fixed_len)) return Err(Error::Truncated);
+  name = *n;
+  return at;
+}
+
+Result<bool> Reader::next_question(Question& out) {
+  if (left_[0] == 0) return false;
+  Result<size_t> at = entry(out.name, 4);
+  if (!at) return Err(at.error());
+  const uint8_t* p = msg_.data() + *at;
+  out.type = static_cast<Type>(load_be16(p));
+  out.qclass = load_be16(p + 2);
+  pos_ = *at + 4;
   --left_[0];
   return true;
 }
@@ -302,22 +309,20 @@ Result<bool> Reader::next_record(Record& out) {
     section_ = 3;
     return false;
   }
-  Result<Name> n = Name::parse(msg_, pos_);
-  if (!n) return Err(n.error());
-  size_t at = pos_ + n->in_place().size();
-  if (!msg_.in_bounds(at, 10)) return Err(Error::Truncated);
-  const uint8_t* p = msg_.data() + at;
+  Result<size_t> at = entry(out.name, 10);
+  if (!at) return Err(at.error());
+  const uint8_t* p = msg_.data() + *at;
   uint16_t rdlength = load_be16(p + 8);
-  if (!msg_.in_bounds(at + 10, rdlength)) return Err(Error::Truncated);
-  out.name = *n;
+  size_t rdata = *at + 10;
+  if (!msg_.in_bounds(rdata, rdlength)) return Err(Error::Truncated);
   out.type = static_cast<Type>(load_be16(p));
   out.rclass = load_be16(p + 2);
   out.ttl = load_be32(p + 4);
-  out.rdata_offset = static_cast<uint16_t>(at + 10);
-  out.rdata = msg_.subspan(at + 10, rdlength);
+  out.rdata_offset = static_cast<uint16_t>(rdata);
+  out.rdata = msg_.subspan(rdata, rdlength);
   Status st = out.check_rdata();
   if (!st) return Err(st.error());
-  pos_ = at + 10 + rdlength;
+  pos_ = rdata + rdlength;
   --left_[section_];
   return true;
 }

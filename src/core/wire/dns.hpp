@@ -5,7 +5,8 @@
 // records as the header counts them; it stops with Truncated when the message ends
 // before the counts say, and with Malformed on a bad name or a bad rdata of a type it
 // knows (A, AAAA, CNAME, NS, PTR, MX, TXT, SOA). Bytes after the last counted record
-// are ignored.
+// are ignored. A response with TC set may have been cut anywhere (RFC 2181 §9): read
+// Packet::tc() before Repr::parse, which rejects such a cut message.
 //
 // Names (RFC 1035 §3.1, §4.1.4) are views into the message, validated once by
 // Name::parse: every compression pointer must point strictly before the start of the
@@ -194,6 +195,8 @@ class Reader {
   Section section() const { return static_cast<Section>(section_); }
 
  private:
+  // entry — the name at pos_ and the offset of the fixed_len bytes after it.
+  Result<size_t> entry(Name& name, size_t fixed_len);
   Bytes msg_;
   size_t pos_ = kHeaderLen;
   uint16_t left_[4] = {};
