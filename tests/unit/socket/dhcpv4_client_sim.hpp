@@ -8,6 +8,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -158,7 +159,7 @@ class Sim {
   Random rng;
   dhcp::Client client;
   Instant now = kT0;
-  std::vector<Sent> sent;
+  std::deque<Sent> sent;  // a deque: references to logged messages stay valid
   std::vector<ArpOut> arps;
   std::vector<EventOut> events;
   size_t buf_size = 1500;
