@@ -21,7 +21,7 @@
 #define KEEL_CONFIG_NEIGHBOR_ENTRIES 16  // ~40 B each, per interface
 #endif
 #ifndef KEEL_CONFIG_NEIGHBOR_PENDING
-#define KEEL_CONFIG_NEIGHBOR_PENDING 4  // packets waiting for ARP, each a full frame buffer
+#define KEEL_CONFIG_NEIGHBOR_PENDING 8  // frames waiting for ARP, 1.5 KiB each (a fragmented 8000-byte ping is 6)
 #endif
 #ifndef KEEL_CONFIG_REASSEMBLY_SLOTS
 #define KEEL_CONFIG_REASSEMBLY_SLOTS 4  // datagrams reassembled at once

@@ -75,6 +75,10 @@ ReassemblyOutcome Ipv4Reassembler::add(Instant now, const FragmentKey& key, uint
 
   Slot* s = find(key);
   if (s && s->state == State::Poisoned) return drop(ReassemblyDrop::Poisoned);
+  if (!s && completed_recently(key, now)) {
+    ++stats_.late_duplicates;
+    return out;  // Incomplete: nothing kept, nothing to report
+  }
   if (len > config_.max_datagram || offset + len > config_.max_datagram) {
     if (s) poison(*s);
     return drop(ReassemblyDrop::TooBig);
@@ -125,10 +129,18 @@ ReassemblyOutcome Ipv4Reassembler::add(Instant now, const FragmentKey& key, uint
     ++stats_.complete;
     held_ -= s->held;
     s->state = State::Empty;  // the buffer stays intact until the next add()
+    recent_[recent_next_] = Recent{key, now + config_.completed_memory};
+    recent_next_ = (recent_next_ + 1) % kRecent;
     out.kind = ReassemblyOutcome::Kind::Complete;
     out.datagram = Bytes(s->data, s->total);
   }
   return out;
+}
+
+bool Ipv4Reassembler::completed_recently(const FragmentKey& key, Instant now) const {
+  for (const Recent& r : recent_)
+    if (now < r.until && r.key == key) return true;
+  return false;
 }
 
 size_t Ipv4Reassembler::expire(Instant now) {

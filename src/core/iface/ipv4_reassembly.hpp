@@ -51,6 +51,11 @@ struct ReassemblyConfig {
   Duration timeout = Duration::seconds(15);              // from the first fragment (RFC 791)
   size_t budget = config::kReassemblyBudget;             // bytes held over all slots (at most that)
   size_t max_datagram = config::kReassemblyMaxDatagram;  // per datagram (at most that)
+  // How long a completed datagram's key is remembered, so that late duplicates of its
+  // fragments (a duplicating or reordering link) are recognised instead of opening a
+  // slot that can only time out. A new datagram reusing the key within this window
+  // would be lost: IPv4 identifiers do not repeat that fast per source (RFC 6864).
+  Duration completed_memory = Duration::seconds(2);
 };
 
 // ReassemblyDrop — why add() dropped a fragment.
@@ -84,6 +89,7 @@ struct ReassemblyStats {
   uint64_t too_big = 0;      // fragments of datagrams longer than max_datagram
   uint64_t malformed = 0;    // fragments with a bad offset or length
   uint64_t poisoned = 0;     // fragments of a datagram dropped earlier
+  uint64_t late_duplicates = 0;  // fragments of a datagram already completed
 };
 
 class Ipv4Reassembler {
@@ -126,6 +132,13 @@ class Ipv4Reassembler {
     uint8_t starts[kMapBytes];  // blocks where a received fragment starts
     uint8_t data[kSlotBytes];
   };
+  // Recent — a completed datagram's key, remembered until `until`.
+  struct Recent {
+    FragmentKey key;
+    Instant until;
+  };
+  static constexpr size_t kRecent = 8;
+  bool completed_recently(const FragmentKey& key, Instant now) const;
   Slot* find(const FragmentKey& key);
   bool is_exact_duplicate(const Slot& s, size_t offset, size_t end, Bytes payload) const;
   ReassemblyOutcome drop(ReassemblyDrop reason);
@@ -134,6 +147,8 @@ class Ipv4Reassembler {
   ReassemblyConfig config_;
   size_t held_ = 0;
   ReassemblyStats stats_;
+  Recent recent_[kRecent];
+  size_t recent_next_ = 0;
   Slot slots_[config::kReassemblySlots];
 };
 

@@ -406,3 +406,23 @@ TEST(Ipv4Reassembly, poll_at_is_the_earliest_deadline) {
   EXPECT_EQ(r->expire(at_ms(16000)), 1u);
   EXPECT_EQ(r->poll_at()->millis(), 18000);
 }
+
+TEST(Ipv4ReassemblyLate, late_duplicates_of_a_completed_datagram_are_recognised_not_kept) {
+  keel::iface::Ipv4Reassembler r;
+  keel::iface::FragmentKey key{keel::wire::Ipv4Address::of(192, 0, 2, 1),
+                               keel::wire::Ipv4Address::of(192, 0, 2, 2), 1, 77};
+  uint8_t a[16] = {}, b[8] = {};
+  keel::Instant t = keel::Instant::from_millis(1);
+  EXPECT_FALSE(r.add(t, key, 0, true, keel::Bytes(a, 16)).complete());
+  EXPECT_TRUE(r.add(t, key, 16, false, keel::Bytes(b, 8)).complete());
+  // A duplicated first fragment arriving after completion takes no slot.
+  auto late = r.add(t + keel::Duration::millis(5), key, 0, true, keel::Bytes(a, 16));
+  EXPECT_FALSE(late.complete());
+  EXPECT_FALSE(late.dropped());
+  EXPECT_EQ(r.slots_in_use(), 0u);
+  EXPECT_EQ(r.stats().late_duplicates, 1u);
+  // After the memory window the key is a new datagram again.
+  auto fresh = r.add(t + keel::Duration::seconds(3), key, 0, true, keel::Bytes(a, 16));
+  EXPECT_FALSE(fresh.dropped());
+  EXPECT_EQ(r.slots_in_use(), 1u);
+}
