@@ -99,6 +99,8 @@ Client::Client(const Config& config, Random& rng) : config_(config), rng_(rng) {
   default_client_id_[0] = dhcpv4::kHtypeEthernet;  // RFC 2132 §9.14: type 1 + MAC
   memcpy(default_client_id_ + 1, config_.mac.bytes, 6);
   if (config_.max_message_size < 576) config_.max_message_size = 576;
+  if (config_.max_request_tries == 0) config_.max_request_tries = 1;
+  if (config_.max_reboot_tries == 0) config_.max_reboot_tries = 1;
 }
 
 void Client::reset() {
@@ -113,8 +115,7 @@ void Client::reset() {
 }
 
 void Client::start(Instant now) {
-  reset();
-  oneshot_.reset();
+  reset();  // a RELEASE or DECLINE still waiting goes out first
   events_.clear();
   last_now_ = now;
   hint_ = config_.previous_address;
@@ -243,6 +244,11 @@ void Client::advance(Instant now) {
   }
 }
 
+void Client::count_try() {
+  if (tries_ != 0) ++stats_.retransmits;
+  if (tries_ != 0xff) ++tries_;  // saturates: an endless INIT keeps its 64 s backoff
+}
+
 void Client::schedule_backoff(Instant now) {
   // RFC 2131 §4.1: 4, 8, 16, ... 64 s, each ±1 s; the jitter never exceeds half the delay.
   Duration base = config_.initial_retransmit;
@@ -313,7 +319,7 @@ Optional<Transmit> Client::poll_transmit(Instant now, MutBytes buf) {
         }
         if (tries_ == 0) exchange_start_ = now, secs = 0;
         secs_ = secs;
-        if (tries_++) ++stats_.retransmits;
+        count_try();
         schedule_backoff(now);
         dhcpv4::Repr r = message(MessageType::Discover);
         r.secs = secs;
@@ -331,7 +337,7 @@ Optional<Transmit> Client::poll_transmit(Instant now, MutBytes buf) {
           continue;
         }
         if (state_ == State::InitReboot) state_ = State::Rebooting;
-        if (tries_++) ++stats_.retransmits;
+        count_try();
         schedule_backoff(now);
         dhcpv4::Repr r = message(MessageType::Request);
         // §4.4.1: in SELECTING the 'secs' of the DISCOVER, and the server we chose.
@@ -348,7 +354,7 @@ Optional<Transmit> Client::poll_transmit(Instant now, MutBytes buf) {
         Optional<Instant> deadline = state_deadline();
         Duration left = deadline ? *deadline - now : Duration();
         tx_at_ = now + max_of(left / 2, kMinRenewRetransmit);
-        if (tries_++) ++stats_.retransmits;
+        count_try();
         dhcpv4::Repr r = message(MessageType::Request);
         r.secs = secs;
         r.ciaddr = lease_->address;

@@ -66,8 +66,8 @@ struct Config {
   Duration max_retransmit = Duration::seconds(64);
   uint8_t max_discover_tries = 0;  // 0: forever (with backoff capped at max_retransmit)
   bool arp_probe = true;           // RFC 5227 probe before using an offered address
-  uint8_t max_request_tries = 4;   // REQUESTs in Requesting before INIT (RFC 2131 §4.4.1)
-  uint8_t max_reboot_tries = 3;    // REQUESTs in Rebooting before INIT
+  uint8_t max_request_tries = 4;   // REQUESTs in Requesting before INIT (RFC 2131 §4.4.1; 0 acts as 1)
+  uint8_t max_reboot_tries = 3;    // REQUESTs in Rebooting before INIT (0 acts as 1)
   bool broadcast_flag = false;     // ask for broadcast replies before we have an address (§4.1)
   Duration start_delay_max;        // random 0..this before the first DISCOVER (§4.4.1 says 1–10 s)
   Duration decline_wait = Duration::seconds(10);  // after a DECLINE (RFC 2131 §3.1.5)
@@ -140,7 +140,8 @@ class Client {
   static constexpr size_t kMaxEvents = 4;
 
   Client(const Config& config, Random& rng);
-  // start — begin: INIT-REBOOT with previous_address, else INIT (restarts if running).
+  // start — begin: INIT-REBOOT with previous_address, else INIT (restarts if running;
+  // a RELEASE or DECLINE not yet sent is sent first).
   void start(Instant now);
   // release — send DHCPRELEASE if a lease is in use, forget the lease, go Idle.
   void release(Instant now);
@@ -151,7 +152,8 @@ class Client {
   // on_arp_conflict — another host claimed address: while Probing it is declined; after
   // Bound it is defended once, then given up (see the file comment).
   void on_arp_conflict(Instant now, const wire::Ipv4Address& address);
-  // poll_transmit — the next DHCP message due now, written into buf (>= 576 bytes).
+  // poll_transmit — the next DHCP message due now, written into buf (>= 576 bytes; a
+  // message that does not fit, with a long hostname and client id, counts tx_errors).
   Optional<Transmit> poll_transmit(Instant now, MutBytes buf);
   // poll_arp — an ARP probe or announcement due now.
   Optional<ArpRequest> poll_arp(Instant now);
@@ -181,6 +183,7 @@ class Client {
   void lose();
   void decline(Instant now, const Lease& lease);
   void push(EventKind kind, const Lease& lease);
+  void count_try();
   void schedule_backoff(Instant now);
   Optional<Instant> state_deadline() const;
   void take_ack(Instant now, const wire::dhcpv4::Repr& r, const wire::Ipv4Address& src);

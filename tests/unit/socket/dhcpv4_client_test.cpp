@@ -308,6 +308,21 @@ TEST(DhcpClient, discover_retransmits_with_doubling_backoff_and_jitter_capped_at
   EXPECT_EQ(sim.client.stats().retransmits, 9u);
 }
 
+TEST(DhcpClient, discover_keeps_retransmitting_every_64s_for_hours) {
+  Sim sim;
+  sim.start();
+  for (int i = 0; i < 300; ++i) (void)sim.next_sent();
+  ASSERT_EQ(sim.sent.size(), 300u);
+  for (size_t i = 6; i < sim.sent.size(); ++i) {
+    int64_t gap = (sim.sent[i].at - sim.sent[i - 1].at).as_micros();
+    ASSERT_GE(gap, 63 * 1000000) << i;
+    ASSERT_LE(gap, 65 * 1000000) << i;
+  }
+  // One exchange all along: 'secs' counts from the first DISCOVER, the xid never changes.
+  EXPECT_EQ(sim.sent.back().xid(), sim.sent.front().xid());
+  EXPECT_EQ(sim.sent.back().repr().secs, (sim.sent.back().at - kT0).as_seconds());
+}
+
 TEST(DhcpClient, different_seeds_give_different_xids_and_jitter) {
   Sim a(config(), 1), b(config(), 2);
   a.start();
