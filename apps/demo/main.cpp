@@ -1,0 +1,339 @@
+// main.cpp — keel-demo: keel on a TAP device. Brings keel up (static address or DHCP),
+// answers ping, echoes UDP on port 7, resolves names, pings, joins multicast groups,
+// keeps time with SNTP, and prints what happens; SIGINT/SIGTERM print the statistics.
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/wire/icmpv4.hpp"
+#include "options.hpp"
+#include "ports/linux/fault_injector.hpp"
+#include "ports/linux/linux_loop.hpp"
+#include "ports/linux/pcap_writer.hpp"
+#include "ports/linux/tap_device.hpp"
+#include "runtime/services.hpp"
+
+using namespace keel;
+using namespace keel::demo;
+
+namespace {
+
+void say(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void say(const char* fmt, ...) {
+  std::printf("keel-demo: ");
+  va_list ap;
+  va_start(ap, fmt);
+  std::vprintf(fmt, ap);
+  va_end(ap);
+  std::printf("\n");
+  std::fflush(stdout);
+}
+
+std::string join_addrs(const IVec<wire::Ipv4Address>& v) {
+  std::string s;
+  for (const auto& a : v) s += (s.empty() ? "" : ",") + format_ipv4(a);
+  return s.empty() ? "-" : s;
+}
+
+struct App {
+  Options opt;
+  std::unique_ptr<runtime::Loop> loop;
+  runtime::DnsService* dns = nullptr;
+  bool resolve_started = false;
+  struct Lookup {
+    std::string name;
+    dns::QueryType type;
+    dns::QueryHandle handle;
+    bool done = false;
+  };
+  std::vector<Lookup> lookups;
+};
+
+void on_lease(const dhcp::Event& e, void* ctx) {
+  App& app = *static_cast<App*>(ctx);
+  const dhcp::Lease& l = e.lease;
+  const char* kind = e.kind == dhcp::EventKind::Bound     ? "lease"
+                     : e.kind == dhcp::EventKind::Renewed ? "lease-renewed"
+                     : e.kind == dhcp::EventKind::Rebound ? "lease-rebound"
+                     : e.kind == dhcp::EventKind::Lost    ? "lease-lost"
+                     : e.kind == dhcp::EventKind::Nak     ? "lease-nak"
+                                                          : "lease-declined";
+  say("%s address=%s/%u router=%s dns=%s ntp=%s lease=%" PRId64 "s t1=%" PRId64 "s t2=%" PRId64
+      "s server=%s",
+      kind, format_ipv4(l.address).c_str(), l.prefix_len,
+      l.router ? format_ipv4(*l.router).c_str() : "-", join_addrs(l.dns_servers).c_str(),
+      join_addrs(l.ntp_servers).c_str(), l.lease_time.as_seconds(), l.t1.as_seconds(),
+      l.t2.as_seconds(), format_ipv4(l.server_id).c_str());
+  (void)app;
+}
+
+void on_sample(const sntp::Sample& s, void*) {
+  say("sntp offset_us=%" PRId64 " delay_us=%" PRId64 " server=%s stratum=%u", s.offset_us,
+      s.delay_us, format_ip(s.server).c_str(), s.stratum);
+}
+
+void start_lookups(App& app, Instant now) {
+  if (app.resolve_started || app.opt.resolve.empty()) return;
+  app.resolve_started = true;
+  for (const std::string& name : app.opt.resolve) {
+    for (dns::QueryType t : {dns::QueryType::A, dns::QueryType::Aaaa}) {
+      auto h = app.dns->resolver().start(name.c_str(), name.size(), t, now);
+      if (!h) {
+        say("resolve %s %s failed: %s", name.c_str(), t == dns::QueryType::A ? "A" : "AAAA",
+            h.error() == dns::Error::BadName ? "bad-name" : h.error() == dns::Error::NoServers ? "no-servers" : "no-room");
+        continue;
+      }
+      app.lookups.push_back({name, t, *h});
+    }
+  }
+}
+
+void report_lookups(App& app) {
+  dns::Resolver& r = app.dns->resolver();
+  for (App::Lookup& l : app.lookups) {
+    if (l.done) continue;
+    dns::Status st = r.status(l.handle);
+    if (st == dns::Status::Pending) continue;
+    l.done = true;
+    const char* type = l.type == dns::QueryType::A ? "A" : "AAAA";
+    if (st == dns::Status::Done) {
+      std::string addrs;
+      for (const auto& a : r.answer(l.handle)->addresses) addrs += " " + format_ip(a);
+      say("resolved %s %s%s", l.name.c_str(), type, addrs.c_str());
+    } else {
+      const char* why = st == dns::Status::NotFound   ? "not-found"
+                        : st == dns::Status::TimedOut ? "timed-out"
+                        : st == dns::Status::NoServers ? "no-servers"
+                                                       : "failed";
+      say("resolve %s %s failed: %s", l.name.c_str(), type, why);
+    }
+    r.release(l.handle);
+  }
+}
+
+void print_stats(Stack& stack, IfaceId id, runtime::Loop& loop) {
+  for (IfaceId i : {id, Stack::kLoopback}) {
+    const iface::InterfaceStats& s = stack.stats(i);
+    const char* name = i == Stack::kLoopback ? "lo" : "tap";
+    say("stats iface=%s rx_frames=%" PRIu64 " rx_bytes=%" PRIu64 " tx_frames=%" PRIu64
+        " tx_bytes=%" PRIu64 " drops=%" PRIu64,
+        name, s.rx_frames, s.rx_bytes, s.tx_frames, s.tx_bytes, s.total_drops());
+    std::string drops;
+    for (size_t d = 0; d < static_cast<size_t>(iface::Drop::Count); ++d)
+      drops += std::string(" ") + iface::drop_name(static_cast<iface::Drop>(d)) + "=" +
+               std::to_string(s.drops[d]);
+    say("drops iface=%s%s", name, drops.c_str());
+  }
+  const auto& n = stack.neighbors(id).stats();
+  say("arp requests=%" PRIu64 " failures=%" PRIu64 " rate_limited=%" PRIu64 " ignored_unsolicited=%" PRIu64,
+      n.requests, n.failures, n.rate_limited, n.ignored_unsolicited);
+  const auto& r = stack.reassembler().stats();
+  say("reassembly complete=%" PRIu64 " timeouts=%" PRIu64 " overlaps=%" PRIu64 " duplicates=%" PRIu64
+      " no_slot=%" PRIu64 " over_budget=%" PRIu64,
+      r.complete, r.timeouts, r.overlaps, r.duplicates + r.late_duplicates, r.no_slot, r.over_budget);
+  say("frame_pool_drops=%" PRIu64 " frame_pool_high_water=%zu no_route=%" PRIu64,
+      loop.frame_pool_drops(), loop.frame_pool().high_water(), stack.no_route_drops());
+}
+
+std::vector<uint8_t> echo_request(uint16_t seq) {
+  std::vector<uint8_t> data(56);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i);
+  wire::icmpv4::Repr r;
+  r.type = wire::icmpv4::Type::EchoRequest;
+  r.seq = seq;
+  r.data = Bytes(data.data(), data.size());
+  std::vector<uint8_t> out(r.buffer_len());
+  (void)r.emit(MutBytes(out.data(), out.size()));
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  App app;
+  std::string error;
+  bool help = false;
+  auto parsed = parse_options(argc, argv, &error, &help);
+  if (!parsed) {
+    if (help) {
+      std::fputs(usage(), stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "keel-demo: %s\n%s", error.c_str(), usage());
+    return 2;
+  }
+  app.opt = *parsed;
+  Options& opt = app.opt;
+
+  uint64_t seed = opt.seed;
+  if (seed == 0 && getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = static_cast<uint64_t>(getpid());
+  Random rng(seed);
+
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigprocmask(SIG_BLOCK, &sigs, nullptr);
+  int sigfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+
+  linux_port::TapDevice tap;
+  if (!tap.open(opt.tap, &error)) {
+    std::fprintf(stderr, "keel-demo: %s\n", error.c_str());
+    return 1;
+  }
+  linux_port::LinuxClock clock;
+  linux_port::EpollWaker waker;
+  waker.watch(tap.fd());
+  waker.watch(sigfd);
+
+  iface::Device* device = &tap;
+  std::unique_ptr<linux_port::FaultInjector> faults;
+  if (opt.faults.any()) {
+    opt.faults.seed = rng.next_u64();
+    faults = std::make_unique<linux_port::FaultInjector>(*device, opt.faults);
+    device = faults.get();
+  }
+  linux_port::PcapWriter pcap_writer;
+  std::unique_ptr<linux_port::PcapDevice> pcap;
+  if (!opt.pcap.empty()) {
+    if (!pcap_writer.open(opt.pcap)) {
+      std::fprintf(stderr, "keel-demo: cannot write %s\n", opt.pcap.c_str());
+      return 1;
+    }
+    int64_t offset = clock.wall_us() - clock.now().micros();
+    pcap = std::make_unique<linux_port::PcapDevice>(*device, pcap_writer, offset);
+    device = pcap.get();
+  }
+
+  app.loop = std::make_unique<runtime::Loop>(rng, clock, waker);
+  runtime::Loop& loop = *app.loop;
+  Stack& stack = loop.stack();
+  wire::MacAddress mac;
+  if (opt.mac) {
+    mac = *opt.mac;
+  } else {
+    mac.bytes[0] = 0x02;  // locally administered, unicast
+    for (int i = 1; i < 6; ++i) mac.bytes[i] = static_cast<uint8_t>(rng.next_u32());
+  }
+  auto id_r = loop.attach(*device, mac);
+  if (!id_r) {
+    std::fprintf(stderr, "keel-demo: cannot attach the TAP\n");
+    return 1;
+  }
+  IfaceId id = *id_r;
+  say("ready tap=%s mac=%s", tap.name().c_str(), format_mac(mac).c_str());
+
+  runtime::DnsService dns(rng);
+  app.dns = &dns;
+  (void)loop.add_service(dns);
+  sntp::Config sntp_cfg;
+  sntp_cfg.poll_interval = Duration::seconds(64);
+  runtime::SntpService sntp(sntp_cfg, rng);
+  sntp.on_sample(on_sample, &app);
+  (void)loop.add_service(sntp);
+  std::vector<wire::IpAddress> servers;
+  for (auto& a : opt.dns) servers.push_back(a);
+  if (!servers.empty()) dns.set_servers(Span<const wire::IpAddress>(servers.data(), servers.size()));
+  servers.clear();
+  for (auto& a : opt.sntp) servers.push_back(a);
+  if (!servers.empty()) sntp.set_servers(Span<const wire::IpAddress>(servers.data(), servers.size()));
+
+  dhcp::Config dcfg;
+  dcfg.mac = mac;
+  static const char kHostname[] = "keel-demo";
+  dcfg.hostname = Bytes(reinterpret_cast<const uint8_t*>(kHostname), sizeof kHostname - 1);
+  dcfg.start_delay_max = Duration::millis(500);
+  runtime::DhcpService dhcp_service(id, dcfg, rng);
+  dhcp_service.set_dns(&dns);
+  dhcp_service.set_sntp(&sntp);
+  dhcp_service.on_event(on_lease, &app);
+  if (opt.dhcp) {
+    (void)loop.add_service(dhcp_service);
+    dhcp_service.start(loop);
+    say("dhcp started");
+  } else {
+    if (!stack.add_ipv4(id, Ipv4Cidr{*opt.ip, opt.prefix_len})) {
+      std::fprintf(stderr, "keel-demo: --ip %s/%u cannot be used\n", format_ipv4(*opt.ip).c_str(), opt.prefix_len);
+      return 1;
+    }
+    if (opt.gateway && !stack.set_gateway(id, *opt.gateway)) {
+      std::fprintf(stderr, "keel-demo: --gw %s cannot be used\n", format_ipv4(*opt.gateway).c_str());
+      return 1;
+    }
+    say("address %s/%u (static)", format_ipv4(*opt.ip).c_str(), opt.prefix_len);
+  }
+
+  // UDP echo on port 7.
+  Handle echo = *stack.udp_open();
+  (void)stack.udp_bind(echo, Endpoint{wire::IpAddress(), 7});
+  // Multicast receivers.
+  std::vector<Handle> groups;
+  if (!opt.join.empty()) {
+    Handle h = *stack.udp_open();
+    (void)stack.udp_bind(h, Endpoint{wire::IpAddress(), opt.join_port});
+    for (auto& g : opt.join) {
+      if (stack.udp_join(h, g)) say("joined %s port %u", format_ipv4(g).c_str(), opt.join_port);
+    }
+    groups.push_back(h);
+  }
+  // Pings.
+  Handle pinger = *stack.icmp_open();
+  int pings_sent = 0;
+  Instant next_ping = clock.now() + Duration::millis(200);
+
+  std::vector<uint8_t> buf(65536);
+  for (;;) {
+    signalfd_siginfo si;
+    if (read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+      say("signal %s: stopping", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+      print_stats(stack, id, loop);
+      pcap_writer.flush();
+      return 0;
+    }
+    loop.run_once();
+    Instant now = clock.now();
+    bool have_dns = !opt.dns.empty() || (dhcp_service.client().lease() && !dhcp_service.client().lease()->dns_servers.empty());
+    if (have_dns) start_lookups(app, now);
+    report_lookups(app);
+    // UDP echo: every datagram back to its sender.
+    for (int i = 0; i < 64; ++i) {
+      auto r = stack.udp(echo)->recv_from(MutBytes(buf.data(), buf.size()));
+      if (!r) break;
+      (void)stack.udp(echo)->send_to(Bytes(buf.data(), r->length), r->remote);
+    }
+    for (Handle h : groups) {
+      for (int i = 0; i < 64; ++i) {
+        auto r = stack.udp(h)->recv_from(MutBytes(buf.data(), buf.size()));
+        if (!r) break;
+        say("multicast to=%s:%u from=%s:%u bytes=%zu", format_ip(r->local).c_str(), opt.join_port,
+            format_ip(r->remote.addr).c_str(), r->remote.port, r->length);
+      }
+    }
+    bool addressed = stack.ipv4(id).has_value();
+    if (!opt.ping.empty() && addressed && pings_sent < opt.ping_count && now >= next_ping) {
+      ++pings_sent;
+      auto req = echo_request(static_cast<uint16_t>(pings_sent));
+      for (auto& dst : opt.ping) (void)stack.icmp(pinger)->send_to(Bytes(req.data(), req.size()), dst);
+      next_ping = now + Duration::seconds(1);
+    }
+    for (int i = 0; i < 64; ++i) {
+      auto r = stack.icmp(pinger)->recv_from(MutBytes(buf.data(), buf.size()));
+      if (!r) break;
+      auto p = wire::icmpv4::Packet::check(Bytes(buf.data(), r->length));
+      if (p) say("ping reply from=%s seq=%u bytes=%zu", format_ip(r->remote).c_str(), p->seq(), r->length);
+    }
+    loop.run_once();  // send what the application queued before sleeping
+    Optional<Instant> at = loop.run_once();
+    if (!opt.ping.empty() && pings_sent < opt.ping_count && (!at || next_ping < *at)) at = next_ping;
+    if (at && *at <= clock.now()) continue;
+    waker.wait(at);
+  }
+}
