@@ -112,10 +112,10 @@ struct OptionsRepr {
 
 // RoutingType — routing header types (IANA).
 enum class RoutingType : uint8_t {
-  Type0 = 0,   // deprecated by RFC 5095: must be treated as unrecognised
-  Mipv6 = 2,   // RFC 6275
-  Rpl = 3,     // RFC 6554
-  Segment = 4, // RFC 8754
+  Type0 = 0,    // deprecated by RFC 5095: must be treated as unrecognised
+  Mipv6 = 2,    // RFC 6275
+  Rpl = 3,      // RFC 6554
+  Segment = 4,  // RFC 8754
 };
 
 // RoutingHeader — a routing header of any type.

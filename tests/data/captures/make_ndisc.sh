@@ -9,8 +9,8 @@
 #     2001:db8:5::1) with a target link-layer address and a redirected header option
 #   - router solicitation: B's link goes down and up (accept_ra=1, forwarding=0)
 #   - router advertisements from radvd in A: prefix 2001:db8:1::/64, MTU 1400, RDNSS
-#     2001:db8::53, the source link-layer address, and a last one with router lifetime 0
-#     when radvd stops
+#     2001:db8::53, the source link-layer address; unsolicited to ff02::1, and one
+#     solicited by B's RS, sent to B's link-local address
 . "$(dirname "$0")/lib.sh"
 RADVD_CONF="/tmp/keel-radvd-$$.conf"
 RADVD_PID="/tmp/keel-radvd-$$.pid"
