@@ -44,7 +44,8 @@ void DhcpService::apply(Loop& loop, const dhcp::Event& e) {
       Optional<Ipv4Cidr> cur = stack.ipv4(id_);
       if (!cur || !(cur->address == e.lease.address) || cur->prefix_len != e.lease.prefix_len) {
         stack.clear_ipv4(id_);
-        (void)stack.add_ipv4(id_, Ipv4Cidr{e.lease.address, e.lease.prefix_len});
+        // The client probed and announces the address itself (RFC 5227).
+        (void)stack.add_ipv4(id_, Ipv4Cidr{e.lease.address, e.lease.prefix_len}, false);
       }
       (void)stack.set_gateway(id_, e.lease.router ? *e.lease.router : wire::Ipv4Address{});
       wire::IpAddress servers[3];
@@ -89,12 +90,14 @@ void DhcpService::poll(Loop& loop, Instant now) {
     else
       stack.arp_announce(id_, a->address, now);
   }
-  while (Optional<dhcp::Transmit> t = client_.poll_transmit(now, MutBytes(buf, sizeof buf))) {
-    (void)sock->send_to(Bytes(buf, t->length), Endpoint{t->dst, kDhcpServerPort});
-  }
+  // Events first: a lease given up (Lost) is removed before its DECLINE leaves, so the
+  // DECLINE goes from 0.0.0.0 as RFC 2131 §4.4.1 wants.
   while (Optional<dhcp::Event> e = client_.poll_event()) {
     apply(loop, *e);
     if (hook_) hook_(*e, context_);
+  }
+  while (Optional<dhcp::Transmit> t = client_.poll_transmit(now, MutBytes(buf, sizeof buf))) {
+    (void)sock->send_to(Bytes(buf, t->length), Endpoint{t->dst, kDhcpServerPort});
   }
 }
 

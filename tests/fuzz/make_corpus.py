@@ -79,6 +79,19 @@ def layers(frame):
             yield "ntp", payload
 
 
+def stack_seed(path):
+    """One fuzz_stack input per capture: flags (rewrite dst MAC), then each Ethernet
+    frame as [2-byte length][frame][1-byte time step of 20 ms]."""
+    out = bytearray(b"\x01")
+    for link, frame in frames(path):
+        if link != 1:
+            continue
+        out += struct.pack(">H", len(frame)) + frame + b"\x01"
+        if len(out) > 60000:
+            break
+    return bytes(out) if len(out) > 1 else None
+
+
 def main():
     written = 0
     for path in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap"))):
@@ -94,6 +107,15 @@ def main():
                     with open(fn, "wb") as f:
                         f.write(blob)
                     written += 1
+        seed = stack_seed(path)
+        if seed:
+            d = os.path.join(CORPUS, "stack")
+            os.makedirs(d, exist_ok=True)
+            fn = os.path.join(d, os.path.basename(path)[:-5])
+            if not os.path.exists(fn):
+                with open(fn, "wb") as f:
+                    f.write(seed)
+                written += 1
     print(f"make_corpus: {written} new seed files")
 
 

@@ -46,7 +46,7 @@ Result<IfaceId, StackError> Stack::add_ethernet(iface::Device& device, const wir
   return id;
 }
 
-Result<void, StackError> Stack::add_ipv4(IfaceId id, const Ipv4Cidr& cidr) {
+Result<void, StackError> Stack::add_ipv4(IfaceId id, const Ipv4Cidr& cidr, bool announce) {
   Interface* ifc = find_iface(id);
   if (!ifc || id == kLoopback) return Err(StackError::NotFound);
   const Ipv4Address& a = cidr.address;
@@ -64,7 +64,7 @@ Result<void, StackError> Stack::add_ipv4(IfaceId id, const Ipv4Cidr& cidr) {
     return Err(StackError::NoRoom);
   }
   // Announce the new address (RFC 5227 §2.3) from the next poll on.
-  if (ifc->addresses.size() == 1) {
+  if (announce && ifc->addresses.size() == 1) {
     ifc->announcements_left = config_.gratuitous_arps;
     ifc->next_announcement = Instant();
   }

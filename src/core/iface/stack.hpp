@@ -83,7 +83,9 @@ class Stack {
 
   // ---- interfaces and addresses ----
   Result<IfaceId, StackError> add_ethernet(iface::Device& device, const wire::MacAddress& mac);
-  Result<void, StackError> add_ipv4(IfaceId id, const Ipv4Cidr& cidr);
+  // add_ipv4 — announce: send gratuitous ARPs for the first address (RFC 5227 §2.3);
+  // a DHCP client that probes and announces itself passes false.
+  Result<void, StackError> add_ipv4(IfaceId id, const Ipv4Cidr& cidr, bool announce = true);
   Result<void, StackError> remove_ipv4(IfaceId id, const wire::Ipv4Address& address);
   void clear_ipv4(IfaceId id);
   // set_gateway — the default route through iface id (unspecified clears it).
