@@ -52,6 +52,7 @@ struct App {
     std::string name;
     dns::QueryType type;
     dns::QueryHandle handle;
+    bool started = false;
     bool done = false;
   };
   std::vector<Lookup> lookups;
@@ -80,26 +81,34 @@ void on_sample(const sntp::Sample& s, void*) {
       s.delay_us, format_ip(s.server).c_str(), s.stratum);
 }
 
+// start_lookups — an A and an AAAA lookup per --resolve name, started in order as the
+// resolver has room (config::kDnsQueries in flight); the rest wait for a free slot.
 void start_lookups(App& app, Instant now) {
-  if (app.resolve_started || app.opt.resolve.empty()) return;
-  app.resolve_started = true;
-  for (const std::string& name : app.opt.resolve) {
-    for (dns::QueryType t : {dns::QueryType::A, dns::QueryType::Aaaa}) {
-      auto h = app.dns->resolver().start(name.c_str(), name.size(), t, now);
-      if (!h) {
-        say("resolve %s %s failed: %s", name.c_str(), t == dns::QueryType::A ? "A" : "AAAA",
-            h.error() == dns::Error::BadName ? "bad-name" : h.error() == dns::Error::NoServers ? "no-servers" : "no-room");
-        continue;
-      }
-      app.lookups.push_back({name, t, *h});
+  if (!app.resolve_started) {
+    app.resolve_started = true;
+    for (const std::string& name : app.opt.resolve)
+      for (dns::QueryType t : {dns::QueryType::A, dns::QueryType::Aaaa})
+        app.lookups.push_back({name, t, 0, false, false});
+  }
+  for (App::Lookup& l : app.lookups) {
+    if (l.started) continue;
+    auto h = app.dns->resolver().start(l.name.c_str(), l.name.size(), l.type, now);
+    if (!h && h.error() == dns::Error::NoRoom) return;  // retried when a lookup ends
+    l.started = true;
+    if (!h) {
+      l.done = true;
+      say("resolve %s %s failed: %s", l.name.c_str(), l.type == dns::QueryType::A ? "A" : "AAAA",
+          h.error() == dns::Error::BadName ? "bad-name" : "no-servers");
+      continue;
     }
+    l.handle = *h;
   }
 }
 
 void report_lookups(App& app) {
   dns::Resolver& r = app.dns->resolver();
   for (App::Lookup& l : app.lookups) {
-    if (l.done) continue;
+    if (!l.started || l.done) continue;
     dns::Status st = r.status(l.handle);
     if (st == dns::Status::Pending) continue;
     l.done = true;
@@ -119,7 +128,8 @@ void report_lookups(App& app) {
   }
 }
 
-void print_stats(Stack& stack, IfaceId id, runtime::Loop& loop) {
+void print_stats(Stack& stack, IfaceId id, runtime::Loop& loop, const dns::Resolver& resolver,
+                 const linux_port::FaultInjector* faults) {
   for (IfaceId i : {id, Stack::kLoopback}) {
     const iface::InterfaceStats& s = stack.stats(i);
     const char* name = i == Stack::kLoopback ? "lo" : "tap";
@@ -141,6 +151,18 @@ void print_stats(Stack& stack, IfaceId id, runtime::Loop& loop) {
       r.complete, r.timeouts, r.overlaps, r.duplicates + r.late_duplicates, r.no_slot, r.over_budget);
   say("frame_pool_drops=%" PRIu64 " frame_pool_high_water=%zu no_route=%" PRIu64,
       loop.frame_pool_drops(), loop.frame_pool().high_water(), stack.no_route_drops());
+  const auto& d = resolver.stats();
+  say("dns queries=%" PRIu64 " requests=%" PRIu64 " timeouts=%" PRIu64 " answers=%" PRIu64
+      " not_found=%" PRIu64 " requeries=%" PRIu64 " addresses_dropped=%" PRIu64,
+      d.queries, d.requests, d.timeouts, d.answers, d.not_found, d.requeries, d.addresses_dropped);
+  if (faults) {
+    for (const auto* f : {&faults->rx_stats(), &faults->tx_stats()}) {
+      say("faults dir=%s passed=%" PRIu64 " lost=%" PRIu64 " duplicated=%" PRIu64
+          " reordered=%" PRIu64 " corrupted=%" PRIu64 " queue_drops=%" PRIu64,
+          f == &faults->rx_stats() ? "rx" : "tx", f->passed, f->lost, f->duplicated, f->reordered,
+          f->corrupted, f->queue_drops);
+    }
+  }
 }
 
 std::vector<uint8_t> echo_request(uint16_t seq) {
@@ -294,7 +316,7 @@ int main(int argc, char** argv) {
     signalfd_siginfo si;
     if (read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
       say("signal %s: stopping", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
-      print_stats(stack, id, loop);
+      print_stats(stack, id, loop, dns.resolver(), faults.get());
       pcap_writer.flush();
       return 0;
     }
@@ -303,6 +325,7 @@ int main(int argc, char** argv) {
     bool have_dns = !opt.dns.empty() || (dhcp_service.client().lease() && !dhcp_service.client().lease()->dns_servers.empty());
     if (have_dns) start_lookups(app, now);
     report_lookups(app);
+    if (have_dns) start_lookups(app, now);  // into the slots just freed
     // UDP echo: every datagram back to its sender.
     for (int i = 0; i < 64; ++i) {
       auto r = stack.udp(echo)->recv_from(MutBytes(buf.data(), buf.size()));

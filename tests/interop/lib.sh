@@ -6,7 +6,8 @@
 #   interop_begin ping dnsmasq           # checks root, tun, ip netns and the tools; namespace up
 #   start_keel --ip 192.0.2.2/24 ...     # keel-demo in the background, TAP moved in, 192.0.2.1 on it
 #   in_ns ping -c 1 192.0.2.2            # a command in the namespace
-#   bg_in_ns dnsmasq --no-daemon ...     # a background peer; killed at the end
+#   bg_in_ns dnsmasq dnsmasq --no-daemon ...  # a background peer (output in $WORK/dnsmasq.out),
+#                                        # killed at the end
 #   wait_for_line 'lease address=' 20    # keel's log, bounded
 #   stop_keel                            # SIGTERM, exit 0, statistics printed
 #   check_pcap "$WORK/keel.pcap"         # tshark: no malformed frame, no bad checksum
@@ -39,6 +40,12 @@ fail() {
     tail -n 60 "$KEEL_LOG" >&2 || true
     echo "----" >&2
   fi
+  local f
+  for f in "$WORK"/*.out; do
+    [ -f "$f" ] || continue
+    echo "---- $(basename "$f" .out) output ----" >&2
+    tail -n 30 "$f" >&2 || true
+  done
   exit 1
 }
 
@@ -109,10 +116,13 @@ interop_begin() {
 # in_ns COMMAND... — run in the namespace.
 in_ns() { ip netns exec "$KEEL_NS" "$@"; }
 
-# bg_in_ns COMMAND... — a background peer in the namespace; its PID is in BG_PID and is
-# killed at the end (ip netns exec execs the command, so the PID is the peer's own).
+# bg_in_ns NAME COMMAND... — a background peer in the namespace, its output in
+# $WORK/NAME.out; its PID is in BG_PID and is killed at the end (ip netns exec execs
+# the command, so the PID is the peer's own).
 bg_in_ns() {
-  ip netns exec "$KEEL_NS" "$@" &
+  local name=$1
+  shift
+  ip netns exec "$KEEL_NS" "$@" >"$WORK/$name.out" 2>&1 </dev/null &
   BG_PID=$!
   BG_PIDS+=("$BG_PID")
 }
@@ -195,7 +205,8 @@ stop_keel() {
 }
 
 # keel_stat LINE KEY — a counter from keel's statistics: LINE is stats_tap, drops_tap,
-# arp, reassembly or frame_pool; prints the number (fails the test if absent).
+# arp, reassembly, frame_pool, dns, faults_rx or faults_tx; prints the number (fails
+# the test if absent).
 keel_stat() {
   local line=$1 key=$2 re text value
   case "$line" in
@@ -204,6 +215,9 @@ keel_stat() {
     arp) re='^keel-demo: arp ' ;;
     reassembly) re='^keel-demo: reassembly ' ;;
     frame_pool) re='^keel-demo: frame_pool_drops=' ;;
+    dns) re='^keel-demo: dns queries=' ;;
+    faults_rx) re='^keel-demo: faults dir=rx ' ;;
+    faults_tx) re='^keel-demo: faults dir=tx ' ;;
     *) fail "keel_stat: unknown line $line" ;;
   esac
   text=$(keel_line "$re")
