@@ -24,6 +24,8 @@ KEEL_NS="keelNS$$"
 KEEL_TAP="kt$$"
 KEEL_TAP=${KEEL_TAP:0:15}  # IFNAMSIZ - 1
 KERNEL_IP=192.0.2.1
+KERNEL_DEV=""   # where 192.0.2.1 lives: the TAP, or the bridge when KEEL_BRIDGE is set
+KEEL_BRIDGE=""  # set to "ip link add ... type bridge" options to put the TAP in a bridge
 WORK=""
 KEEL_LOG=""
 KEEL_PCAP=""
@@ -163,7 +165,9 @@ wait_until() {
 
 # start_keel ARGS... — keel-demo --tap $KEEL_TAP --pcap $KEEL_PCAP ARGS in the background,
 # its output in $KEEL_LOG; waits (10 s) for its ready line, moves the TAP into the
-# namespace and gives the kernel side 192.0.2.1/24. Sets KEEL_MAC from the ready line.
+# namespace and gives the kernel side 192.0.2.1/24 (on KERNEL_DEV: the TAP, or with
+# KEEL_BRIDGE set a bridge "br0" made with those options, the TAP its port). Sets
+# KEEL_MAC from the ready line.
 start_keel() {
   step "keel-demo $*"
   "$KEEL_DEMO" --tap "$KEEL_TAP" --pcap "$KEEL_PCAP" "$@" >"$KEEL_LOG" 2>&1 &
@@ -172,9 +176,17 @@ start_keel() {
   KEEL_MAC=$(keel_line '^keel-demo: ready ' | sed -E 's/.* mac=([0-9a-f:]{17})$/\1/')
   [[ $KEEL_MAC =~ ^[0-9a-f]{2}(:[0-9a-f]{2}){5}$ ]] || fail "no MAC in the ready line"
   ip link set "$KEEL_TAP" netns "$KEEL_NS" || fail "cannot move $KEEL_TAP into $KEEL_NS"
-  ip -n "$KEEL_NS" addr add "$KERNEL_IP/24" dev "$KEEL_TAP"
+  KERNEL_DEV=$KEEL_TAP
+  if [ -n "$KEEL_BRIDGE" ]; then
+    KERNEL_DEV=br0
+    # shellcheck disable=SC2086  # the options are words
+    ip -n "$KEEL_NS" link add br0 type bridge $KEEL_BRIDGE || fail "cannot make bridge: $KEEL_BRIDGE"
+    ip -n "$KEEL_NS" link set "$KEEL_TAP" master br0
+    ip -n "$KEEL_NS" link set br0 up
+  fi
+  ip -n "$KEEL_NS" addr add "$KERNEL_IP/24" dev "$KERNEL_DEV"
   ip -n "$KEEL_NS" link set "$KEEL_TAP" up
-  step "TAP $KEEL_TAP in $KEEL_NS, kernel at $KERNEL_IP, keel's MAC $KEEL_MAC"
+  step "TAP $KEEL_TAP in $KEEL_NS, kernel at $KERNEL_IP on $KERNEL_DEV, keel's MAC $KEEL_MAC"
 }
 
 # stop_keel — SIGTERM; keel-demo must exit 0 within 10 s after printing its statistics,
