@@ -247,6 +247,9 @@ class Stack {
   void drop_failed_pending(Interface& ifc, Instant now);
   void poll_interface(Interface& ifc, Instant now);
   void poll_sockets(Instant now);
+  // drain_ip_queue — sends every queued ICMP/raw message whose prepare(msg) agrees.
+  template <typename Prepare>
+  void drain_ip_queue(socket::IDatagramQueue& q, uint8_t protocol, Instant now, Prepare prepare);
   void poll_loopback(Instant now);
   void sync_igmp(Interface& ifc, Instant now);
   bool take_icmp_token(Interface& ifc, Instant now);

@@ -192,37 +192,35 @@ void Stack::poll_sockets(Instant now) {
   }
   for (IcmpSlot& s : icmp_) {
     if (!s.open) continue;
-    socket::IDatagramQueue& q = s.socket.tx_queue();
-    for (size_t n = q.count(); n > 0; --n) {
-      socket::DatagramMeta m = *q.front();
-      (void)q.pop(MutBytes(l4_scratch_, m.length));
-      if (!m.remote.addr.is_v4()) continue;
-      MutBytes msg(l4_scratch_, m.length);
-      // The socket's identifier replaces the application's (as Linux ping sockets do).
-      auto pk = wire::icmpv4::Packet::check(msg);
-      if (!pk) continue;
-      auto echo = wire::icmpv4::Repr::parse(*pk, false);
-      if (!echo || echo->type != wire::icmpv4::Type::EchoRequest) continue;
-      echo->ident = s.socket.ident();
-      if (!echo->emit(msg)) continue;
-      Ipv4Out out;
-      out.dst = m.remote.addr.v4();
-      out.protocol = static_cast<uint8_t>(wire::IpProtocol::Icmp);
-      (void)send_ipv4(out, msg, now);
-    }
+    drain_ip_queue(s.socket.tx_queue(), static_cast<uint8_t>(wire::IpProtocol::Icmp), now,
+                   [&s](MutBytes msg) {
+                     // The socket's identifier replaces the application's (as Linux
+                     // ping sockets do).
+                     auto pk = wire::icmpv4::Packet::check(msg);
+                     if (!pk) return false;
+                     auto echo = wire::icmpv4::Repr::parse(*pk, false);
+                     if (!echo || echo->type != wire::icmpv4::Type::EchoRequest) return false;
+                     echo->ident = s.socket.ident();
+                     return echo->emit(msg).ok();
+                   });
   }
   for (RawSlot& s : raw_) {
-    if (!s.open) continue;
-    socket::IDatagramQueue& q = s.socket.tx_queue();
-    for (size_t n = q.count(); n > 0; --n) {
-      socket::DatagramMeta m = *q.front();
-      (void)q.pop(MutBytes(l4_scratch_, m.length));
-      if (!m.remote.addr.is_v4()) continue;
-      Ipv4Out out;
-      out.dst = m.remote.addr.v4();
-      out.protocol = s.socket.protocol();
-      (void)send_ipv4(out, Bytes(l4_scratch_, m.length), now);
-    }
+    if (s.open) drain_ip_queue(s.socket.tx_queue(), s.socket.protocol(), now, [](MutBytes) { return true; });
+  }
+}
+
+template <typename Prepare>
+void Stack::drain_ip_queue(socket::IDatagramQueue& q, uint8_t protocol, Instant now, Prepare prepare) {
+  // Everything queued now (the socket buffer bounds it); IPv6 comes with its issue.
+  for (size_t n = q.count(); n > 0; --n) {
+    socket::DatagramMeta m = *q.front();
+    (void)q.pop(MutBytes(l4_scratch_, m.length));
+    MutBytes msg(l4_scratch_, m.length);
+    if (!m.remote.addr.is_v4() || !prepare(msg)) continue;
+    Ipv4Out out;
+    out.dst = m.remote.addr.v4();
+    out.protocol = protocol;
+    (void)send_ipv4(out, msg, now);
   }
 }
 
