@@ -106,13 +106,20 @@ TEST(Isn, is_timer_plus_siphash_of_the_tuple) {
   IsnGenerator g(paper_key());
   Endpoint l = v4(1, 80), r = v4(2, 40000);
   uint8_t buf[tcp::kTupleBytesMax];
-  size_t n = tcp::tuple_bytes(l, r, buf);
+  size_t n = tcp::tuple_bytes(l, r, MutBytes(buf));
   // 4, 192.0.2.1, 4, 192.0.2.2, port 80, port 40000.
   const uint8_t want[] = {4, 192, 0, 2, 1, 4, 192, 0, 2, 2, 0x00, 0x50, 0x9c, 0x40};
   ASSERT_EQ(n, sizeof want);
   EXPECT_EQ(memcmp(buf, want, n), 0);
   uint32_t f = uint32_t(tcp::siphash24(paper_key(), Bytes(want)));
   EXPECT_EQ(g.isn(l, r, kT0), IsnGenerator::timer(kT0) + f);
+}
+
+TEST(Isn, tuple_bytes_refuses_a_short_buffer) {
+  uint8_t small[tcp::kTupleBytesMax - 1] = {};
+  EXPECT_EQ(tcp::tuple_bytes(v6(1, 80), v6(2, 81), MutBytes(small)), 0u);
+  uint8_t buf[tcp::kTupleBytesMax];
+  EXPECT_EQ(tcp::tuple_bytes(v6(1, 80), v6(2, 81), MutBytes(buf)), tcp::kTupleBytesMax);
 }
 
 TEST(Isn, same_tuple_advances_at_250_khz) {

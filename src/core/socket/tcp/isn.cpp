@@ -88,18 +88,20 @@ uint64_t siphash24(const SipKey& key, Bytes msg) {
 }
 
 size_t tuple_bytes(const socket::Endpoint& local, const socket::Endpoint& remote,
-                   uint8_t (&out)[kTupleBytesMax]) {
-  size_t n = put_address(out, local.addr);
-  n += put_address(out + n, remote.addr);
-  store_be16(out + n, local.port);
-  store_be16(out + n + 2, remote.port);
+                   MutBytes out) {
+  if (out.size() < kTupleBytesMax) return 0;
+  uint8_t* p = out.data();
+  size_t n = put_address(p, local.addr);
+  n += put_address(p + n, remote.addr);
+  store_be16(p + n, local.port);
+  store_be16(p + n + 2, remote.port);
   return n + 4;
 }
 
 uint32_t IsnGenerator::isn(const socket::Endpoint& local, const socket::Endpoint& remote,
                            Instant now) const {
   uint8_t buf[kTupleBytesMax];
-  size_t n = tuple_bytes(local, remote, buf);
+  size_t n = tuple_bytes(local, remote, MutBytes(buf));
   return timer(now) + uint32_t(siphash24(key_, Bytes(buf, n)));
 }
 

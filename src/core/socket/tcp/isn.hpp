@@ -36,9 +36,10 @@ inline constexpr size_t kTupleBytesMax = 2 * (1 + 16) + 2 * 2;
 
 // tuple_bytes — an unambiguous encoding of a connection's addresses and ports (a family
 // tag and the address bytes of each, then both ports, big-endian) into out; returns the
-// length used. The hash input of ISNs and SYN cookies.
+// length used, or 0 (writing nothing) if out is shorter than kTupleBytesMax. The hash
+// input of ISNs and SYN cookies.
 size_t tuple_bytes(const socket::Endpoint& local, const socket::Endpoint& remote,
-                   uint8_t (&out)[kTupleBytesMax]);
+                   MutBytes out);
 
 // IsnGenerator — RFC 6528 initial sequence numbers for one stack.
 class IsnGenerator {
