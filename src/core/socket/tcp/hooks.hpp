@@ -1,0 +1,55 @@
+// hooks.hpp — what a TCP socket and listener take from outside: the ISN source
+// (RFC 6528, isn.*) and the SYN-cookie codec (RFC 4987 §3.6, syn_cookie.*), plus the
+// hook through which received SACK blocks reach a sender-side scoreboard
+// (sack_scoreboard.*). Interfaces only: the stack passes implementations in.
+#pragma once
+#include <stdint.h>
+
+#include "core/base/optional.hpp"
+#include "core/base/time.hpp"
+#include "core/socket/endpoint.hpp"
+#include "core/wire/tcp.hpp"
+
+namespace keel::tcp {
+
+using socket::Endpoint;
+
+// FourTuple — one connection as seen from this host.
+struct FourTuple {
+  Endpoint local;
+  Endpoint remote;
+};
+
+// IsnSource — chooses initial sequence numbers (RFC 9293 §3.4.1, RFC 6528).
+class IsnSource {
+ public:
+  // isn — the ISN for a connection from local to remote started at now.
+  virtual uint32_t isn(const Endpoint& local, const Endpoint& remote, Instant now) = 0;
+
+ protected:
+  ~IsnSource() = default;  // not virtual: never deleted through the interface (no heap)
+};
+
+// SynCookieCodec — stateless SYN-ACKs when the SYN queue is full (RFC 4987 §3.6).
+class SynCookieCodec {
+ public:
+  // encode — the ISN carrying the peer's MSS for this 4-tuple at now.
+  virtual uint32_t encode(const FourTuple& t, uint16_t mss, Instant now) = 0;
+  // decode — the MSS if cookie (the ACK's ack number minus one) is valid for t at now.
+  virtual Optional<uint16_t> decode(const FourTuple& t, uint32_t cookie, Instant now) = 0;
+
+ protected:
+  ~SynCookieCodec() = default;
+};
+
+// SackHook — receives every SACK option the peer sends (RFC 2018 §3), with the
+// cumulative ACK it came with; the sender-side scoreboard plugs in here.
+class SackHook {
+ public:
+  virtual void on_sack(uint32_t snd_una, const wire::tcp::SackBlock* blocks, uint8_t count) = 0;
+
+ protected:
+  ~SackHook() = default;
+};
+
+}  // namespace keel::tcp

@@ -1,0 +1,122 @@
+// listener.hpp — tcp::Listener: the LISTEN state (RFC 9293 §3.10.7.2) for one local
+// endpoint, with a bounded SYN queue and a bounded accept queue.
+//
+// No Socket exists until the application accepts: a half-open connection is one small
+// Pending entry (the handshake's numbers and options), the Listener sends and
+// retransmits its SYN,ACK, and the completing ACK moves it to the accept queue;
+// accept() turns the oldest into an Established Socket. Data or a FIN that arrives
+// before accept() is dropped unacknowledged (the peer retransmits it to the socket).
+// With the SYN queue full the Listener answers with a SYN cookie (RFC 4987 §3.6) when
+// a SynCookieCodec is set, else drops the SYN (counted). Cookie connections carry only
+// the MSS: no window scaling, SACK or timestamps.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/optional.hpp"
+#include "core/base/result.hpp"
+#include "core/base/span.hpp"
+#include "core/socket/tcp/socket.hpp"
+
+namespace keel::tcp {
+
+enum class ListenError : uint8_t { InvalidState, Unaddressable };
+enum class AcceptError : uint8_t { Empty, NotListening };
+
+// ListenerOptions — what the SYN,ACK offers; rx_capacity is the accepting sockets'
+// receive buffer (it sets the window and the window-scale shift).
+struct ListenerOptions {
+  uint16_t mss = 1460;
+  bool window_scaling = true;
+  bool timestamps = true;
+  bool sack = true;
+  size_t rx_capacity = kDefaultRxBuffer;
+  Duration synack_rto = Duration::seconds(1);  // doubled per retransmission
+  uint8_t synack_retries = 5;                  // Linux tcp_synack_retries
+};
+
+// ListenerStats — counters of what the listener did and dropped.
+struct ListenerStats {
+  uint32_t syns = 0, syn_queue_full = 0, accept_queue_full = 0, cookies_sent = 0;
+  uint32_t cookies_accepted = 0, cookies_rejected = 0, resets_sent = 0;
+  uint32_t synack_retransmits = 0, synack_timeouts = 0, dropped_before_accept = 0;
+};
+
+// Pending — one half-open or established-but-not-accepted connection.
+struct Pending {
+  bool used = false;
+  bool established = false;
+  bool synack_due = false;
+  uint8_t retries = 0;
+  uint32_t order = 0;  // accept-queue position (FIFO)
+  Instant rto_at;
+  Handshake h;
+};
+
+class Listener {
+ public:
+  // Listener(slots, syn_backlog, accept_backlog) — slots hold both queues.
+  Listener(Span<Pending> slots, size_t syn_backlog, size_t accept_backlog)
+      : slots_(slots), syn_backlog_(syn_backlog), accept_backlog_(accept_backlog) {}
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  ListenerOptions& options() { return opt_; }
+  // listen — starts listening on local (unspecified address: any); cookies optional.
+  Result<void, ListenError> listen(const Endpoint& local, IsnSource& isns,
+                                   SynCookieCodec* cookies = nullptr);
+  // close — stops listening and forgets every pending connection.
+  void close();
+  bool is_listening() const { return isns_ != nullptr; }
+  const Endpoint& local() const { return local_; }
+  // pending_accepts — established connections waiting for accept().
+  size_t pending_accepts() const;
+  size_t half_open() const;
+  // accept — the oldest established connection becomes sock (which must be Closed).
+  Result<void, AcceptError> accept(Instant now, Socket& sock);
+  const ListenerStats& stats() const { return stats_; }
+
+  // ---- used by the Stack (after no connected Socket accepted the segment) ----
+  bool accepts(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& seg) const;
+  void process(Instant now, const IpAddress& src, const IpAddress& dst,
+               const wire::tcp::Repr& seg);
+  Optional<Outgoing> dispatch(Instant now, MutBytes payload_buf);
+  Optional<Instant> poll_at() const;
+
+ private:
+  struct Reply {  // a stateless answer: RST, or a SYN,ACK carrying a cookie
+    IpAddress src, dst;
+    wire::tcp::Repr repr;
+  };
+  Pending* find(const FourTuple& t);
+  Pending* free_slot();
+  void reply(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& r);
+  void reply_rst(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& seg);
+  Outgoing synack(Instant now, const Pending& p) const;
+  uint8_t rcv_wscale() const;
+
+  Span<Pending> slots_;
+  size_t syn_backlog_, accept_backlog_;
+  ListenerOptions opt_;
+  Endpoint local_;
+  IsnSource* isns_ = nullptr;
+  SynCookieCodec* cookies_ = nullptr;
+  uint32_t order_ = 0;
+  static constexpr size_t kMaxReplies = 4;
+  Reply replies_[kMaxReplies];
+  size_t reply_count_ = 0;
+  ListenerStats stats_;
+};
+
+// FixedListener<N> — a Listener holding N slots, shared by both queues.
+template <size_t N = 8>
+class FixedListener : public Listener {
+ public:
+  explicit FixedListener(size_t syn_backlog = N, size_t accept_backlog = N)
+      : Listener(Span<Pending>(slots_, N), syn_backlog, accept_backlog) {}
+
+ private:
+  Pending slots_[N];
+};
+
+}  // namespace keel::tcp

@@ -1,0 +1,308 @@
+// socket.hpp — tcp::Socket: one TCP connection as a sans-IO state machine (RFC 9293).
+//
+// Implements: the state machine and the segment-arrival rules of RFC 9293 §3.10
+// (acceptability test §3.10.7.4, simultaneous open and close, half-close, RST in every
+// state); retransmission timer RFC 6298 with Karn's rule and backoff; window scaling,
+// timestamps and PAWS (RFC 7323); delayed ACK, Nagle and silly window avoidance on
+// both sides (RFC 9293 §3.8.6); zero-window probing; fast retransmit, NewReno fast
+// recovery and limited transmit (RFC 5681, RFC 6582, RFC 3042) with IW10 (RFC 6928);
+// RFC 5961 (challenge ACKs, rate-limited); keepalive (RFC 9293 §3.8.4) and a user
+// timeout (RFC 5482 semantics, local only); SACK-permitted and SACK blocks for
+// out-of-order data (RFC 2018). Received SACK blocks go to a SackHook (scoreboard).
+//
+// The socket owns no memory: its rx and tx rings use storage from its owner
+// (FixedSocket<RX, TX> holds arrays). Byte 0 of the tx ring is sequence number
+// tx_base_ (the oldest unacknowledged data byte); the tail of the rx ring is rcv_nxt,
+// and out-of-order data lies in the rx free space beyond it, tracked by an Assembler.
+// Invariants: snd_una <= snd_nxt <= snd_max; tx ring bytes = [tx_base_, tx_base_ + size).
+//
+// The Stack demultiplexes by 4-tuple (accepts), feeds received segments (process),
+// takes segments to send until none is left (dispatch) and sleeps until poll_at().
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/optional.hpp"
+#include "core/base/result.hpp"
+#include "core/base/span.hpp"
+#include "core/base/time.hpp"
+#include "core/socket/endpoint.hpp"
+#include "core/socket/tcp/congestion_newreno.hpp"
+#include "core/socket/tcp/hooks.hpp"
+#include "core/storage/assembler.hpp"
+#include "core/storage/ring_buffer.hpp"
+#include "core/wire/tcp.hpp"
+
+namespace keel::tcp {
+
+using wire::IpAddress;
+
+// Default buffer sizes; they move to include/keel/config.hpp when the Stack owns sockets.
+inline constexpr size_t kDefaultRxBuffer = 16 * 1024;
+inline constexpr size_t kDefaultTxBuffer = 16 * 1024;
+// kMaxOooRanges — separate out-of-order ranges kept per connection (holes bounded).
+inline constexpr size_t kMaxOooRanges = 4;
+
+// State — RFC 9293 §3.3.2 (Listen lives in tcp::Listener).
+enum class State : uint8_t {
+  Closed,
+  SynSent,
+  SynReceived,
+  Established,
+  FinWait1,
+  FinWait2,
+  CloseWait,
+  Closing,
+  LastAck,
+  TimeWait,
+};
+// state_name — a short stable name for logs and tests.
+const char* state_name(State s);
+
+// Error — why a connection ended abnormally (read with Socket::error()).
+enum class Error : uint8_t {
+  None,
+  Refused,   // RST in answer to our SYN
+  Reset,     // RST in a synchronized state
+  TimedOut,  // retransmissions, user timeout or keepalive gave up
+  Aborted,   // abort() was called
+};
+
+enum class ConnectError : uint8_t { InvalidState, Unaddressable };
+enum class SendError : uint8_t { InvalidState, WriteClosed };
+enum class RecvError : uint8_t { InvalidState, Finished };
+
+// Options — per-socket settings; defaults follow the RFCs (Linux values in comments).
+struct Options {
+  uint16_t mss = 1460;                  // MSS we announce (the route's MTU - 40)
+  bool nodelay = false;                 // disable Nagle (TCP_NODELAY)
+  bool window_scaling = true;           // offer RFC 7323 window scaling
+  bool timestamps = true;               // offer RFC 7323 timestamps
+  bool sack = true;                     // offer SACK-permitted (RFC 2018)
+  CongestionAlgorithm congestion = CongestionAlgorithm::NewReno;
+  Duration min_rto = Duration::seconds(1);   // RFC 6298 (2.4); Linux uses 200 ms
+  Duration max_rto = Duration::seconds(60);  // RFC 6298 (2.5)
+  Duration initial_rto = Duration::seconds(1);
+  Duration ack_delay = Duration::millis(40);  // delayed ACK timer (RFC 9293: < 0.5 s)
+  Duration time_wait = Duration::seconds(60);  // 2MSL (Linux: 60 s)
+  Duration user_timeout{};              // 0: none; else give up when data stays unacked
+  uint8_t max_retries = 15;             // RTOs in a row before giving up (tcp_retries2)
+  uint8_t syn_retries = 6;              // SYN retransmissions before giving up
+  bool keepalive = false;               // RFC 9293 §3.8.4, off by default
+  Duration keepalive_idle = Duration::seconds(7200);
+  Duration keepalive_interval = Duration::seconds(75);
+  uint8_t keepalive_count = 9;
+  uint8_t challenge_ack_limit = 10;     // challenge ACKs per second (RFC 5961 §7)
+};
+
+// Diagnostics — what a socket can tell about itself (TCP_INFO-like).
+struct Diagnostics {
+  State state = State::Closed;
+  Duration srtt, rttvar, rto;
+  uint32_t cwnd = 0, ssthresh = 0, snd_wnd = 0, rcv_wnd = 0, smss = 0;
+  uint32_t snd_una = 0, snd_nxt = 0, snd_max = 0, rcv_nxt = 0;
+  uint64_t segs_in = 0, segs_out = 0, bytes_acked = 0, bytes_received = 0;
+  uint32_t retransmissions = 0;   // segments sent again
+  uint32_t timeouts = 0;          // RTO expirations
+  uint32_t fast_recoveries = 0;   // entries into fast recovery
+  uint32_t sack_recoveries = 0;   // of which on connections with SACK negotiated
+  uint32_t dup_acks = 0;
+  uint32_t challenge_acks = 0;
+  uint32_t dropped_unacceptable = 0;  // failed the acceptability or PAWS test
+  uint32_t dropped_ooo = 0;           // out-of-order data without a free range
+  uint32_t zero_window_probes = 0, keepalive_probes = 0;
+  bool window_scaling = false, timestamps = false, sack = false;
+  uint8_t snd_wscale = 0, rcv_wscale = 0;
+};
+
+// Outgoing — one segment to send: addresses and a Repr whose payload views the
+// caller's scratch buffer.
+struct Outgoing {
+  IpAddress src, dst;
+  wire::tcp::Repr repr;
+};
+
+// Handshake — a connection established by a Listener, handed to Socket::accept_from.
+struct Handshake {
+  FourTuple tuple;
+  uint32_t iss = 0, irs = 0;
+  uint16_t peer_mss = 536;
+  Optional<uint8_t> peer_wscale;  // set: both sides scale (we offered rcv_wscale)
+  uint8_t rcv_wscale = 0;
+  bool sack = false;
+  bool timestamps = false;
+  uint32_t ts_recent = 0;
+  uint32_t ts_offset = 0;
+  uint32_t peer_window = 0;  // from the completing ACK, already scaled
+  uint32_t rcv_adv = 0;      // right edge of the window we announced
+};
+
+class Socket {
+ public:
+  // Socket(rx, tx) — rx and tx ring storage owned by the caller for the socket's life.
+  Socket(MutBytes rx_storage, MutBytes tx_storage);
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+
+  // ---- user API ----
+  Options& options() { return opt_; }
+  const Options& options() const { return opt_; }
+  // connect — active open (RFC 9293 §3.10.1) with the given ISN; the SYN goes out on
+  // the next dispatch(). Only from Closed.
+  Result<void, ConnectError> connect(Instant now, const Endpoint& local, const Endpoint& remote,
+                                     uint32_t isn);
+  // connect — as above, the ISN drawn from isns.
+  Result<void, ConnectError> connect(Instant now, const Endpoint& local, const Endpoint& remote,
+                                     IsnSource& isns) {
+    return connect(now, local, remote, isns.isn(local, remote, now));
+  }
+  // accept_from — becomes the Established side of a Listener's handshake.
+  void accept_from(Instant now, const Handshake& h);
+
+  // send — queues as much of data as fits; the count queued (0 when full).
+  Result<size_t, SendError> send(Bytes data);
+  // send_window / commit_send — zero-copy send: fill a prefix, then commit it.
+  MutBytes send_window() const;
+  Result<size_t, SendError> commit_send(size_t n);
+  // recv — copies received bytes out; 0 when nothing has arrived yet; Finished once
+  // the peer's FIN was read past.
+  Result<size_t, RecvError> recv(MutBytes buf);
+  // recv_window / consume — zero-copy receive.
+  Bytes recv_window() const { return rx_.read_window(); }
+  size_t consume(size_t n);
+  // close — graceful: FIN after all queued data (RFC 9293 §3.10.4). From SynSent, it
+  // just closes. Reading stays possible until the peer's FIN.
+  void close();
+  // shutdown_write — the same FIN, named for half-close.
+  void shutdown_write() { close(); }
+  // abort — RST to the peer where RFC 9293 §3.10.5 says so, then Closed (Aborted).
+  void abort();
+
+  State state() const { return state_; }
+  Error error() const { return error_; }
+  const Endpoint& local() const { return local_; }
+  const Endpoint& remote() const { return remote_; }
+  // is_open — not Closed and not TimeWait.
+  bool is_open() const { return state_ != State::Closed && state_ != State::TimeWait; }
+  // may_send — send() can queue data now (connection open, write side not shut).
+  bool may_send() const;
+  // may_recv — more data may arrive or is buffered.
+  bool may_recv() const;
+  size_t send_queue() const { return tx_.size(); }
+  size_t recv_queue() const { return rx_.size(); }
+  Diagnostics diagnostics() const;
+  void set_sack_hook(SackHook* hook) { sack_hook_ = hook; }
+
+  // ---- used by the Stack ----
+  bool accepts(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& seg) const;
+  void process(Instant now, const IpAddress& src, const IpAddress& dst,
+               const wire::tcp::Repr& seg);
+  Optional<Outgoing> dispatch(Instant now, MutBytes payload_buf);
+  // poll_at — the next instant dispatch() has work; an instant in the past (0) means
+  // now; none when nothing is pending.
+  Optional<Instant> poll_at() const;
+
+ private:
+  CongestionControl& cc();
+  const CongestionControl& cc() const;
+  void reset_connection();
+  void enter_closed(Error e);
+  void set_state(State s);
+  void init_common(Instant now);
+  uint32_t data_end() const { return tx_base_ + uint32_t(tx_.size()); }
+  uint32_t fin_seq() const { return data_end(); }
+  bool fin_acked() const;
+  uint32_t flight_size() const { return snd_max_ - snd_una_; }
+  uint32_t rcv_wnd() const;
+  uint16_t window_field(bool syn);
+  uint32_t tsval(Instant now) const { return uint32_t(now.millis()) + ts_offset_; }
+
+  void process_syn_sent(Instant now, const wire::tcp::Repr& seg);
+  void process_synchronized(Instant now, const wire::tcp::Repr& seg);
+  bool process_ack(Instant now, const wire::tcp::Repr& seg, uint32_t seg_len);
+  void process_text(Instant now, const wire::tcp::Repr& seg);
+  void take_peer_options(const wire::tcp::Repr& seg);
+  void rtt_sample(Duration r);
+  void challenge_ack(Instant now);
+  void queue_rst(uint32_t seq, uint32_t ack, bool with_ack);
+  void run_timers(Instant now);
+  void on_rto(Instant now);
+  Outgoing make(Instant now, uint32_t seq, uint8_t flags, Bytes payload);
+  Optional<Outgoing> send_data(Instant now, MutBytes buf, bool force);
+  Optional<Outgoing> segment_at(Instant now, MutBytes buf, uint32_t seq, uint32_t max_len);
+  void check_window_update();
+  Optional<Instant> keepalive_due() const;
+
+  storage::RingBuffer rx_;
+  storage::RingBuffer tx_;
+  storage::Assembler<kMaxOooRanges> ooo_;
+  NewReno newreno_;
+  Options opt_;
+  SackHook* sack_hook_ = nullptr;
+
+  State state_ = State::Closed;
+  Error error_ = Error::None;
+  Endpoint local_, remote_;
+  bool fin_queued_ = false;
+
+  // send sequence space (RFC 9293 §3.3.1)
+  uint32_t iss_ = 0, snd_una_ = 0, snd_nxt_ = 0, snd_max_ = 0, tx_base_ = 0;
+  uint32_t snd_wnd_ = 0, max_snd_wnd_ = 0, snd_wl1_ = 0, snd_wl2_ = 0;
+  uint8_t snd_wscale_ = 0, rcv_wscale_ = 0;
+  uint16_t smss_ = 536;
+  // receive sequence space
+  uint32_t irs_ = 0, rcv_nxt_ = 0, rcv_adv_ = 0, last_ack_sent_ = 0;
+  uint32_t last_ooo_ = 0;  // start of the latest out-of-order arrival (first SACK block)
+  // options negotiated
+  bool ts_on_ = false, sack_on_ = false, wscale_on_ = false;
+  uint32_t ts_recent_ = 0, ts_offset_ = 0;
+
+  // RTT and retransmission (RFC 6298)
+  bool have_rtt_ = false;
+  Duration srtt_, rttvar_, rto_;
+  bool rtt_timing_ = false;  // Karn: one segment timed when timestamps are off
+  uint32_t rtt_seq_ = 0;
+  Instant rtt_sent_;
+  uint8_t retries_ = 0;
+  Instant last_progress_;  // last time snd_una advanced (user timeout)
+
+  // loss recovery (RFC 5681, 6582, 3042)
+  uint8_t dupacks_ = 0;
+  uint32_t recover_ = 0;
+  int32_t inflation_ = 0;
+  bool rexmit_one_ = false;
+
+  // timers
+  Optional<Instant> rto_at_, ack_at_, persist_at_, time_wait_at_;
+  uint8_t persist_backoff_ = 0;
+  bool probe_due_ = false;
+  Instant last_rx_;
+  uint8_t ka_sent_ = 0;
+  bool ka_due_ = false;
+  Instant last_tx_;
+
+  // pending replies
+  bool want_tx_ = false;  // dispatch may have something to send
+  bool ack_now_ = false;
+  uint8_t unacked_segs_ = 0;
+  bool rst_pending_ = false;
+  uint32_t rst_seq_ = 0, rst_ack_ = 0;
+  bool rst_with_ack_ = false;
+  Instant challenge_epoch_;
+  uint8_t challenge_count_ = 0;
+
+  Diagnostics stats_;
+};
+
+// FixedSocket<RX, TX> — a Socket holding its own ring storage.
+template <size_t RX = kDefaultRxBuffer, size_t TX = kDefaultTxBuffer>
+class FixedSocket : public Socket {
+ public:
+  FixedSocket() : Socket(MutBytes(rx_mem_, RX), MutBytes(tx_mem_, TX)) {}
+
+ private:
+  uint8_t rx_mem_[RX];
+  uint8_t tx_mem_[TX];
+};
+
+}  // namespace keel::tcp
