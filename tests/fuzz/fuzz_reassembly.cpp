@@ -33,6 +33,7 @@ struct Shadow {
   Instant start;
   size_t sum = 0;
   bool corrupt = false;
+  Instant recent_until;  // a completed datagram's key is remembered until then
 };
 
 }  // namespace
@@ -75,6 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (s.state != Shadow::None && now >= s.start + cfg.timeout) s = Shadow{};
     Shadow& s = shadow[k];
     uint64_t dups = r->stats().duplicates;
+    uint64_t late = r->stats().late_duplicates;
     auto out = r->add(now, key, offset, more, Bytes(payload.data(), len));
 
     switch (out.kind) {
@@ -90,10 +92,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (size_t j = 0; j < sum; ++j)
           if (!corrupted && out.datagram[j] != byte_at(k, j)) abort();
         s = Shadow{};
+        s.recent_until = now + cfg.completed_memory;
         break;
       }
       case ReassemblyOutcome::Kind::Incomplete:
         if (s.state == Shadow::Poisoned) abort();
+        if (r->stats().late_duplicates != late) {  // a fragment of a datagram just completed
+          if (s.state != Shadow::None || now >= s.recent_until) abort();
+          break;
+        }
+        if (s.state == Shadow::None && now < s.recent_until) abort();  // should have been late
         if (r->stats().duplicates != dups) {
           if (s.state != Shadow::Active) abort();
           break;
