@@ -894,7 +894,9 @@ Optional<Outgoing> Socket::dispatch(Instant now, MutBytes buf) {
     ++stats_.keepalive_probes;
     return make(now, snd_una_ - 1, 0, Bytes());
   }
-  if (ack_now_) return make(now, snd_nxt_, 0, Bytes());
+  // A pure ACK carries snd_max: after a go-back-N rewind snd_nxt may lie below what
+  // the peer already took, and an old sequence number would fail its acceptability test.
+  if (ack_now_) return make(now, snd_max_, 0, Bytes());
   want_tx_ = false;
   return none;
 }
