@@ -47,6 +47,21 @@
 #ifndef KEEL_CONFIG_UDP_DATAGRAMS
 #define KEEL_CONFIG_UDP_DATAGRAMS 16  // datagram slots per direction per socket
 #endif
+#ifndef KEEL_CONFIG_TCP_SOCKETS
+#define KEEL_CONFIG_TCP_SOCKETS 8  // connections; each holds the rx + tx rings below
+#endif
+#ifndef KEEL_CONFIG_TCP_RX_BYTES
+#define KEEL_CONFIG_TCP_RX_BYTES 65536  // receive ring per connection (its window)
+#endif
+#ifndef KEEL_CONFIG_TCP_TX_BYTES
+#define KEEL_CONFIG_TCP_TX_BYTES 65536  // send ring per connection
+#endif
+#ifndef KEEL_CONFIG_TCP_LISTENERS
+#define KEEL_CONFIG_TCP_LISTENERS 4  // listening ports
+#endif
+#ifndef KEEL_CONFIG_TCP_BACKLOG
+#define KEEL_CONFIG_TCP_BACKLOG 16  // SYN queue + accept queue slots per listener
+#endif
 #ifndef KEEL_CONFIG_ICMP_SOCKETS
 #define KEEL_CONFIG_ICMP_SOCKETS 2
 #endif
@@ -87,6 +102,11 @@ inline constexpr size_t kUdpSockets = KEEL_CONFIG_UDP_SOCKETS;
 inline constexpr size_t kUdpRxBytes = KEEL_CONFIG_UDP_RX_BYTES;
 inline constexpr size_t kUdpTxBytes = KEEL_CONFIG_UDP_TX_BYTES;
 inline constexpr size_t kUdpDatagrams = KEEL_CONFIG_UDP_DATAGRAMS;
+inline constexpr size_t kTcpSockets = KEEL_CONFIG_TCP_SOCKETS;
+inline constexpr size_t kTcpRxBytes = KEEL_CONFIG_TCP_RX_BYTES;
+inline constexpr size_t kTcpTxBytes = KEEL_CONFIG_TCP_TX_BYTES;
+inline constexpr size_t kTcpListeners = KEEL_CONFIG_TCP_LISTENERS;
+inline constexpr size_t kTcpBacklog = KEEL_CONFIG_TCP_BACKLOG;
 inline constexpr size_t kIcmpSockets = KEEL_CONFIG_ICMP_SOCKETS;
 inline constexpr size_t kRawSockets = KEEL_CONFIG_RAW_SOCKETS;
 inline constexpr size_t kDnsServers = KEEL_CONFIG_DNS_SERVERS;

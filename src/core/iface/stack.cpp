@@ -14,7 +14,9 @@ Stack::Stack(Random& rng, const StackConfig& config)
       config_(config),
       reassembly_(iface::ReassemblyConfig{config.reassembly_timeout, config::kReassemblyBudget,
                                           config::kReassemblyMaxDatagram}),
-      next_ip_ident_(static_cast<uint16_t>(rng.next_u32())) {
+      next_ip_ident_(static_cast<uint16_t>(rng.next_u32())),
+      isn_(rng),
+      cookies_(rng) {
   Interface* lo = construct_at<Interface>(iface_storage_[kLoopback], rng_, config_.neighbor);
   lo->id = kLoopback;
   lo->mtu = config::kFrameBytes - 14;
@@ -155,6 +157,7 @@ void Stack::poll(Instant now) {
   for (size_t i = 0; i < ethernet_count_; ++i) poll_interface(*find_iface(static_cast<IfaceId>(i)), now);
   reassembly_.expire(now);
   poll_sockets(now);
+  poll_tcp(now);
 }
 
 void Stack::poll_interface(Interface& ifc, Instant now) {
@@ -187,6 +190,9 @@ Optional<Instant> Stack::poll_at() const {
     if (s.open && !const_cast<icmp::Socket&>(s.socket).tx_queue().empty()) consider(Instant());
   for (const RawSlot& s : raw_)
     if (s.open && !const_cast<raw::Socket&>(s.socket).tx_queue().empty()) consider(Instant());
+  for (const TcpSlot& s : tcp_) consider(s.socket.poll_at());
+  for (const ListenerSlot& s : listeners_)
+    if (s.open) consider(s.listener.poll_at());
   for (size_t i = 0; i < ethernet_count_; ++i) {
     const Interface& ifc = *find_iface(static_cast<IfaceId>(i));
     consider(ifc.neighbors.poll_at());

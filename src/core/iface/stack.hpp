@@ -29,6 +29,10 @@
 #include "core/socket/endpoint.hpp"
 #include "core/socket/icmp.hpp"
 #include "core/socket/raw.hpp"
+#include "core/socket/tcp/isn.hpp"
+#include "core/socket/tcp/listener.hpp"
+#include "core/socket/tcp/socket.hpp"
+#include "core/socket/tcp/syn_cookie.hpp"
 #include "core/socket/udp.hpp"
 #include "core/wire/address.hpp"
 #include "keel/config.hpp"
@@ -128,6 +132,18 @@ class Stack {
   Result<Handle, StackError> raw_open(uint8_t protocol);
   raw::Socket* raw(Handle h);
 
+  // ---- TCP ----
+  Result<Handle, StackError> tcp_open();
+  tcp::Socket* tcp(Handle h);
+  // tcp_connect — active open to remote from an ephemeral port (RFC 6056), MSS from the
+  // route's MTU, ISN per RFC 6528.
+  Result<void, StackError> tcp_connect(Handle h, const Endpoint& remote, Instant now);
+  // tcp_listen — a listening socket on local (address unspecified: any).
+  Result<Handle, StackError> tcp_listen(const Endpoint& local);
+  tcp::Listener* tcp_listener(Handle h);
+  // tcp_accept — the oldest established connection of listener h as a new socket.
+  Result<Handle, StackError> tcp_accept(Handle listener, Instant now);
+
   void close(Handle h);
 
   // ---- ARP services for DHCP (RFC 5227) ----
@@ -173,6 +189,41 @@ class Stack {
     uint16_t generation = 0;
     uint8_t bound_iface = 0xff;
     udp::Socket socket;
+  };
+  struct TcpSlot {
+    bool open = false;
+    uint16_t generation = 0;
+    tcp::FixedSocket<config::kTcpRxBytes, config::kTcpTxBytes> socket;
+  };
+  struct ListenerSlot {
+    bool open = false;
+    uint16_t generation = 0;
+    tcp::FixedListener<config::kTcpBacklog> listener;
+  };
+  // CookieCodec — the listener's SYN-cookie hook over tcp::SynCookies.
+  class CookieCodec final : public tcp::SynCookieCodec {
+   public:
+    explicit CookieCodec(Random& rng) : cookies_(rng) {}
+    uint32_t encode(const tcp::FourTuple& t, uint16_t mss, Instant now) override {
+      return cookies_.encode(t.local, t.remote, 0, mss, now);
+    }
+    Optional<uint16_t> decode(const tcp::FourTuple& t, uint32_t cookie, Instant now) override {
+      return cookies_.decode(t.local, t.remote, 0, cookie, now);
+    }
+
+   private:
+    tcp::SynCookies cookies_;
+  };
+  // IsnHook — the sockets' ISN hook over tcp::IsnGenerator.
+  class IsnHook final : public tcp::IsnSource {
+   public:
+    explicit IsnHook(Random& rng) : gen_(rng) {}
+    uint32_t isn(const Endpoint& local, const Endpoint& remote, Instant now) override {
+      return gen_.isn(local, remote, now);
+    }
+
+   private:
+    tcp::IsnGenerator gen_;
   };
   struct IcmpSlot {
     bool open = false;
@@ -228,6 +279,12 @@ class Stack {
   void receive_icmp(Interface& ifc, const Ipv4Info& ip, Instant now);
   void receive_igmp(Interface& ifc, const Ipv4Info& ip, Instant now);
   void receive_udp(Interface& ifc, const Ipv4Info& ip, Instant now);
+  void receive_tcp(Interface& ifc, const Ipv4Info& ip, Instant now);
+  void send_tcp(const tcp::Outgoing& out, Instant now);
+  void poll_tcp(Instant now);
+  void tcp_reset_for(const Ipv4Info& ip, const wire::tcp::Repr& seg, Instant now);
+  uint16_t tcp_mss_to(const wire::Ipv4Address& dst);
+  bool tcp_port_in_use(uint16_t port) const;
   bool deliver_raw(const Ipv4Info& ip);
   void send_icmp_error(Interface& ifc, const Ipv4Info& ip, uint8_t type, uint8_t code,
                        uint32_t rest, Instant now);
@@ -278,6 +335,10 @@ class Stack {
   Queue<uint8_t, kLoopPackets> loop_queue_;  // indexes into loop_storage_ in send order
   uint8_t loop_free_mask_ = 0xff;
   UdpSlot udp_[config::kUdpSockets];
+  TcpSlot tcp_[config::kTcpSockets];
+  ListenerSlot listeners_[config::kTcpListeners];
+  IsnHook isn_;
+  CookieCodec cookies_;
   IcmpSlot icmp_[config::kIcmpSockets];
   RawSlot raw_[config::kRawSockets];
   // Scratch buffers of the send path: transport bytes, and one frame.

@@ -131,6 +131,7 @@ void Stack::dispatch_ipv4(Interface& ifc, const Ipv4Info& ip, Instant now) {
     case wire::IpProtocol::Icmp: return receive_icmp(ifc, ip, now);
     case wire::IpProtocol::Igmp: return receive_igmp(ifc, ip, now);
     case wire::IpProtocol::Udp: return receive_udp(ifc, ip, now);
+    case wire::IpProtocol::Tcp: return receive_tcp(ifc, ip, now);
     default: break;
   }
   if (raw_taken) return;

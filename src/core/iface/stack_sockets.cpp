@@ -155,6 +155,13 @@ void Stack::close(Handle h) {
   } else if (RawSlot* r = slot_of(raw_, h, Handle::Kind::Raw)) {
     r->socket.reset();
     r->open = false;
+  } else if (TcpSlot* t = slot_of(tcp_, h, Handle::Kind::Tcp)) {
+    // Graceful: the FIN follows the queued data; the slot is reused once Closed.
+    t->socket.close();
+    t->open = false;
+  } else if (ListenerSlot* l = slot_of(listeners_, h, Handle::Kind::TcpListener)) {
+    l->listener.close();
+    l->open = false;
   }
 }
 

@@ -16,7 +16,7 @@ struct Endpoint {
 // Handle — names one socket of a Stack. The generation makes a handle kept after close
 // refer to nothing, instead of to the next socket that reuses the slot.
 struct Handle {
-  enum class Kind : uint8_t { None, Udp, Icmp, Raw };
+  enum class Kind : uint8_t { None, Udp, Icmp, Raw, Tcp, TcpListener };
   Kind kind = Kind::None;
   uint8_t index = 0;
   uint16_t generation = 0;

@@ -1,0 +1,199 @@
+// stack_tcp.cpp — TCP in the stack: demultiplexing segments to connections and
+// listeners, resets for segments nobody wants (RFC 9293 §3.10.7.1), the socket API
+// (open, connect from an ephemeral port, listen, accept), and sending what sockets and
+// listeners dispatch.
+#include "core/base/bits.hpp"
+#include "core/iface/stack.hpp"
+#include "core/wire/numbers.hpp"
+#include "core/wire/tcp.hpp"
+
+namespace keel {
+
+using iface::Drop;
+using wire::Ipv4Address;
+
+namespace {
+constexpr uint16_t kEphemeralLow = 49152;
+constexpr uint16_t kEphemeralHigh = 65535;
+
+template <typename Slot, size_t N>
+Slot* tcp_slot(Slot (&slots)[N], Handle h, Handle::Kind kind) {
+  if (h.kind != kind || h.index >= N) return nullptr;
+  Slot& s = slots[h.index];
+  return s.open && s.generation == h.generation ? &s : nullptr;
+}
+
+template <typename Slot, size_t N>
+Optional<size_t> free_slot(Slot (&slots)[N]) {
+  for (size_t i = 0; i < N; ++i)
+    if (!slots[i].open) return i;
+  return none;
+}
+}  // namespace
+
+uint16_t Stack::tcp_mss_to(const Ipv4Address& dst) {
+  Optional<RouteChoice> rc = route(dst, Ipv4Address{}, 0xff);
+  size_t mtu = rc ? rc->ifc->mtu : 576;
+  return static_cast<uint16_t>(min_of<size_t>(mtu, 0xffff) - 40);  // IPv4 + TCP headers
+}
+
+bool Stack::tcp_port_in_use(uint16_t port) const {
+  for (const TcpSlot& s : tcp_)
+    if (s.socket.local().port == port && s.socket.state() != tcp::State::Closed) return true;
+  for (const ListenerSlot& s : listeners_)
+    if (s.open && s.listener.local().port == port) return true;
+  return false;
+}
+
+Result<Handle, StackError> Stack::tcp_open() {
+  // A slot is free when its user closed it and the connection has finished (a closed
+  // socket still sends its FIN and waits out TIME-WAIT).
+  for (size_t i = 0; i < config::kTcpSockets; ++i) {
+    TcpSlot& s = tcp_[i];
+    if (s.open || s.socket.state() != tcp::State::Closed) continue;
+    s.open = true;
+    ++s.generation;
+    s.socket.options() = tcp::Options{};
+    return Handle{Handle::Kind::Tcp, static_cast<uint8_t>(i), s.generation};
+  }
+  return Err(StackError::NoRoom);
+}
+
+tcp::Socket* Stack::tcp(Handle h) {
+  TcpSlot* s = tcp_slot(tcp_, h, Handle::Kind::Tcp);
+  return s ? &s->socket : nullptr;
+}
+
+Result<void, StackError> Stack::tcp_connect(Handle h, const Endpoint& remote, Instant now) {
+  TcpSlot* s = tcp_slot(tcp_, h, Handle::Kind::Tcp);
+  if (!s) return Err(StackError::NotFound);
+  if (!remote.addr.is_v4() || remote.port == 0) return Err(StackError::BadArgument);
+  Optional<RouteChoice> rc = route(remote.addr.v4(), Ipv4Address{}, 0xff);
+  if (!rc || rc->src.is_unspecified()) return Err(StackError::NotFound);
+  // RFC 6056 §3.3.1: a random start, then the next port free for TCP.
+  uint32_t span = kEphemeralHigh - kEphemeralLow + 1, start = rng_.below(span);
+  Optional<uint16_t> port;
+  for (uint32_t i = 0; i < span && !port; ++i) {
+    uint16_t p = static_cast<uint16_t>(kEphemeralLow + (start + i) % span);
+    if (!tcp_port_in_use(p)) port = p;
+  }
+  if (!port) return Err(StackError::InUse);
+  s->socket.options().mss = tcp_mss_to(remote.addr.v4());
+  if (!s->socket.connect(now, Endpoint{rc->src, *port}, remote, isn_)) return Err(StackError::InUse);
+  return {};
+}
+
+Result<Handle, StackError> Stack::tcp_listen(const Endpoint& local) {
+  if (local.port == 0) return Err(StackError::BadArgument);
+  if (!local.addr.is_unspecified() && (!local.addr.is_v4() || !iface_owning(local.addr.v4())))
+    return Err(StackError::BadArgument);
+  if (tcp_port_in_use(local.port)) return Err(StackError::InUse);
+  Optional<size_t> i = free_slot(listeners_);
+  if (!i) return Err(StackError::NoRoom);
+  ListenerSlot& s = listeners_[*i];
+  s.listener.options().mss = static_cast<uint16_t>(
+      ethernet_count_ ? find_iface(0)->mtu - 40 : 1460);
+  s.listener.options().rx_capacity = config::kTcpRxBytes;
+  if (!s.listener.listen(local, isn_, &cookies_)) return Err(StackError::BadArgument);
+  s.open = true;
+  ++s.generation;
+  return Handle{Handle::Kind::TcpListener, static_cast<uint8_t>(*i), s.generation};
+}
+
+tcp::Listener* Stack::tcp_listener(Handle h) {
+  ListenerSlot* s = tcp_slot(listeners_, h, Handle::Kind::TcpListener);
+  return s ? &s->listener : nullptr;
+}
+
+Result<Handle, StackError> Stack::tcp_accept(Handle listener, Instant now) {
+  ListenerSlot* l = tcp_slot(listeners_, listener, Handle::Kind::TcpListener);
+  if (!l) return Err(StackError::NotFound);
+  if (l->listener.pending_accepts() == 0) return Err(StackError::NotFound);
+  auto h = tcp_open();
+  if (!h) return h;
+  tcp::Socket& sock = tcp_[h->index].socket;
+  if (!l->listener.accept(now, sock)) {
+    tcp_[h->index].open = false;
+    return Err(StackError::NotFound);
+  }
+  return h;
+}
+
+void Stack::receive_tcp(Interface& ifc, const Ipv4Info& ip, Instant now) {
+  auto p = wire::tcp::Packet::check(ip.payload);
+  if (!p) return ifc.stats.drop(Drop::Malformed);
+  auto seg = wire::tcp::Repr::parse(*p, ip.src, ip.dst);
+  if (!seg) return ifc.stats.drop(seg.error() == wire::Error::BadChecksum ? Drop::BadChecksum : Drop::Malformed);
+  // TCP is unicast only (RFC 9293 §3.9.1).
+  if (!ip.dst_unicast) return ifc.stats.drop(Drop::NotForUs);
+  wire::IpAddress src = ip.src, dst = ip.dst;
+  for (TcpSlot& s : tcp_) {
+    if (!s.socket.accepts(src, dst, *seg)) continue;
+    s.socket.process(now, src, dst, *seg);
+    return;
+  }
+  for (ListenerSlot& s : listeners_) {
+    if (!s.open || !s.listener.accepts(src, dst, *seg)) continue;
+    s.listener.process(now, src, dst, *seg);
+    return;
+  }
+  ifc.stats.drop(Drop::NoListener);
+  tcp_reset_for(ip, *seg, now);
+}
+
+void Stack::tcp_reset_for(const Ipv4Info& ip, const wire::tcp::Repr& seg, Instant now) {
+  // RFC 9293 §3.10.7.1: no RST for a RST; otherwise seq = their ACK (if any) and an
+  // ACK of everything the segment occupied.
+  if (seg.flags & wire::tcp::flag::kRst) return;
+  wire::tcp::Repr rst;
+  rst.src_port = seg.dst_port;
+  rst.dst_port = seg.src_port;
+  if (seg.flags & wire::tcp::flag::kAck) {
+    rst.seq = seg.ack;
+    rst.flags = wire::tcp::flag::kRst;
+  } else {
+    uint32_t len = static_cast<uint32_t>(seg.payload.size()) + ((seg.flags & wire::tcp::flag::kSyn) ? 1 : 0) +
+                   ((seg.flags & wire::tcp::flag::kFin) ? 1 : 0);
+    rst.seq = 0;
+    rst.ack = seg.seq + len;
+    rst.flags = wire::tcp::flag::kRst | wire::tcp::flag::kAck;
+  }
+  send_tcp(tcp::Outgoing{ip.dst, ip.src, rst}, now);
+}
+
+void Stack::send_tcp(const tcp::Outgoing& out, Instant now) {
+  if (!out.dst.is_v4()) return;  // IPv6 comes with its issue
+  MutBytes l4(l4_scratch_, out.repr.buffer_len());
+  if (l4.size() > sizeof l4_scratch_ || !out.repr.emit(l4, out.src, out.dst)) return;
+  Ipv4Out ip;
+  ip.src = out.src.v4();
+  ip.dst = out.dst.v4();
+  ip.protocol = static_cast<uint8_t>(wire::IpProtocol::Tcp);
+  ip.dont_fragment = true;  // RFC 1191: PMTU discovery; TCP sizes segments to the MSS
+  (void)send_ipv4(ip, l4, now);
+}
+
+void Stack::poll_tcp(Instant now) {
+  // The payload of a segment is copied from the socket's ring into frame-sized scratch;
+  // send_tcp then emits header + payload into l4_scratch_.
+  uint8_t payload[config::kFrameBytes];
+  for (ListenerSlot& s : listeners_) {
+    if (!s.open) continue;
+    for (int i = 0; i < 64; ++i) {
+      Optional<tcp::Outgoing> out = s.listener.dispatch(now, MutBytes(payload, sizeof payload));
+      if (!out) break;
+      send_tcp(*out, now);
+    }
+  }
+  for (TcpSlot& s : tcp_) {
+    // Closed-by-user sockets still finish their connection here. Bounded per poll so one busy connection cannot starve the loop; poll_at() says
+    // "now" while it has more.
+    for (int i = 0; i < 256; ++i) {
+      Optional<tcp::Outgoing> out = s.socket.dispatch(now, MutBytes(payload, sizeof payload));
+      if (!out) break;
+      send_tcp(*out, now);
+    }
+  }
+}
+
+}  // namespace keel
