@@ -100,6 +100,7 @@ require_tools() {
 # interop_begin [TOOL...] — preconditions, work directory, namespace, trap.
 interop_begin() {
   trap interop_cleanup EXIT
+  trap 'fail "interrupted by a signal"' INT TERM HUP
   [ "$(id -u)" -eq 0 ] || fail "must run as root (TAP devices and network namespaces)"
   [ -c /dev/net/tun ] || fail "/dev/net/tun is missing (no TUN/TAP support)"
   command -v ip >/dev/null 2>&1 || fail "needs 'ip' (iproute2)"
