@@ -15,6 +15,7 @@
 
 #include "core/wire/icmpv4.hpp"
 #include "options.hpp"
+#include "tcp_apps.hpp"
 #include "ports/linux/fault_injector.hpp"
 #include "ports/linux/linux_loop.hpp"
 #include "ports/linux/pcap_writer.hpp"
@@ -311,6 +312,24 @@ int main(int argc, char** argv) {
   int pings_sent = 0;
   Instant next_ping = clock.now() + Duration::millis(200);
 
+  // TCP: echo on 7, discard on 9, HTTP on 80.
+  TcpApps tcp_apps(stack, [&stack, &loop, id]() {
+    const iface::InterfaceStats& st = stack.stats(id);
+    std::string j = "{\"rx_frames\": " + std::to_string(st.rx_frames) +
+                    ", \"rx_bytes\": " + std::to_string(st.rx_bytes) +
+                    ", \"tx_frames\": " + std::to_string(st.tx_frames) +
+                    ", \"tx_bytes\": " + std::to_string(st.tx_bytes) +
+                    ", \"frame_pool_drops\": " + std::to_string(loop.frame_pool_drops()) + ", \"drops\": {";
+    for (size_t d = 0; d < static_cast<size_t>(iface::Drop::Count); ++d)
+      j += std::string(d ? ", " : "") + "\"" + iface::drop_name(static_cast<iface::Drop>(d)) +
+           "\": " + std::to_string(st.drops[d]);
+    return j + "}}";
+  });
+  if (!tcp_apps.start(&error)) {
+    std::fprintf(stderr, "keel-demo: %s\n", error.c_str());
+    return 1;
+  }
+
   std::vector<uint8_t> buf(65536);
   for (;;) {
     signalfd_siginfo si;
@@ -322,6 +341,7 @@ int main(int argc, char** argv) {
     }
     loop.run_once();
     Instant now = clock.now();
+    tcp_apps.poll(now);
     bool have_dns = !opt.dns.empty() || (dhcp_service.client().lease() && !dhcp_service.client().lease()->dns_servers.empty());
     if (have_dns) start_lookups(app, now);
     report_lookups(app);
@@ -353,8 +373,7 @@ int main(int argc, char** argv) {
       auto p = wire::icmpv4::Packet::check(Bytes(buf.data(), r->length));
       if (p) say("ping reply from=%s seq=%u bytes=%zu", format_ip(r->remote).c_str(), p->seq(), r->length);
     }
-    loop.run_once();  // send what the application queued before sleeping
-    Optional<Instant> at = loop.run_once();
+    Optional<Instant> at = loop.run_once();  // send what the application queued
     if (!opt.ping.empty() && pings_sent < opt.ping_count && (!at || next_ping < *at)) at = next_ping;
     if (at && *at <= clock.now()) continue;
     waker.wait(at);

@@ -1,0 +1,53 @@
+// tcp_apps.hpp — keel-demo's TCP services on the core C++ socket API: echo (7), discard
+// (9) and an HTTP/1.1 server (80) with /, /dl/<bytes>, /ul, /stats. Each connection is a
+// small state machine polled from the main loop; nothing blocks.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/iface/stack.hpp"
+
+namespace keel::demo {
+
+class TcpApps {
+ public:
+  // stats_json — called for /stats and the status page; returns a JSON object.
+  TcpApps(Stack& stack, std::function<std::string()> stats_json);
+  // start — listens on 7, 9 and 80; false with a message if a port cannot be used.
+  bool start(std::string* error);
+  // poll — accepts, reads, answers and writes; call after each loop pass.
+  void poll(Instant now);
+  uint64_t connections() const { return connections_; }
+
+ private:
+  enum class Kind { Echo, Discard, Http };
+  struct Conn {
+    Handle handle;
+    Kind kind;
+    std::string request;     // HTTP: bytes of the request so far
+    bool responding = false; // HTTP: the response is being written
+    std::string head;        // HTTP: response bytes still to write (headers, small bodies)
+    uint64_t body_left = 0;  // HTTP: /dl bytes still to generate
+    uint64_t body_sent = 0;
+    uint64_t upload_left = 0;  // HTTP: /ul body bytes still to consume
+    uint64_t upload_got = 0;
+    Instant upload_start;
+    bool done = false;
+  };
+  void accept_all(Handle listener, Kind kind, Instant now);
+  void serve(Conn& c, Instant now);
+  void serve_http(Conn& c, tcp::Socket& s, Instant now);
+  void start_response(Conn& c, const std::string& request_head, Instant now);
+  void finish_upload(Conn& c, Instant now);
+
+  Stack& stack_;
+  std::function<std::string()> stats_json_;
+  Handle echo_, discard_, http_;
+  std::vector<Conn> conns_;
+  std::vector<uint8_t> buf_;
+  uint64_t connections_ = 0;
+};
+
+}  // namespace keel::demo
