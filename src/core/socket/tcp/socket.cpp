@@ -50,6 +50,7 @@ void Socket::reset_connection() {
   retries_ = dupacks_ = persist_backoff_ = ka_sent_ = unacked_segs_ = challenge_count_ = 0;
   inflation_ = 0;
   rexmit_one_ = probe_due_ = ka_due_ = ack_now_ = rst_pending_ = false;
+  acks_owed_ = 0;
   rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = none;
   snd_wnd_ = max_snd_wnd_ = 0;
   ts_recent_ = 0;
@@ -70,6 +71,7 @@ void Socket::enter_closed(Error e) {
   state_ = State::Closed;
   rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = none;
   ack_now_ = rexmit_one_ = probe_due_ = ka_due_ = false;
+  acks_owed_ = 0;
   want_tx_ = rst_pending_;
 }
 
@@ -326,6 +328,13 @@ void Socket::process_syn_sent(Instant now, const Repr& seg) {
     rto_at_ = none;
     set_state(State::SynReceived);
   }
+}
+
+// owe_ack — one immediate ACK for this segment, even if several arrive before the next
+// dispatch: each out-of-order segment must produce its own duplicate ACK.
+void Socket::owe_ack() {
+  ack_now_ = true;
+  if (acks_owed_ < kMaxAcksOwed) ++acks_owed_;
 }
 
 void Socket::challenge_ack(Instant now) {
@@ -601,10 +610,10 @@ void Socket::process_text(Instant now, const Repr& seg) {
     stats_.bytes_received += delivered;
     if (offset != 0) {
       last_ooo_ = seq;
-      ack_now_ = true;  // out of order: immediate duplicate ACK (RFC 5681 §4.2)
+      owe_ack();  // out of order: immediate duplicate ACK (RFC 5681 §4.2)
       fin_in_place = false;
     } else if (!ooo_.is_empty() || delivered > len) {
-      ack_now_ = true;  // filled (part of) a hole
+      owe_ack();  // filled (part of) a hole
     } else {
       // Delayed ACK: at least every second full-sized segment (RFC 5681 §4.2).
       if (++unacked_segs_ >= 2 || len >= 2u * opt_.mss) ack_now_ = true;
@@ -746,7 +755,8 @@ Outgoing Socket::make(Instant now, uint32_t seq, uint8_t flags, Bytes payload) {
   }
   if (flags & flag::kAck) {
     last_ack_sent_ = rcv_nxt_;
-    ack_now_ = false;
+    if (acks_owed_) --acks_owed_;
+    ack_now_ = acks_owed_ != 0;
     ack_at_ = none;
     unacked_segs_ = 0;
   }

@@ -224,6 +224,7 @@ class Socket {
   void take_peer_options(const wire::tcp::Repr& seg);
   void rtt_sample(Duration r);
   void challenge_ack(Instant now);
+  void owe_ack();
   void queue_rst(uint32_t seq, uint32_t ack, bool with_ack);
   void run_timers(Instant now);
   void on_rto(Instant now);
@@ -285,6 +286,8 @@ class Socket {
   bool want_tx_ = false;  // dispatch may have something to send
   bool ack_now_ = false;
   uint8_t unacked_segs_ = 0;
+  static constexpr uint8_t kMaxAcksOwed = 8;
+  uint8_t acks_owed_ = 0;  // immediate ACKs due, one per out-of-order segment
   bool rst_pending_ = false;
   uint32_t rst_seq_ = 0, rst_ack_ = 0;
   bool rst_with_ack_ = false;
