@@ -10,7 +10,7 @@
 #    Router Alert) and the bridge's multicast database lists keel's port for the group
 #    — the kernel itself learned the membership. Datagrams of 100 bytes and 2000 bytes
 #    (fragmented) to the group reach keel with exact sizes; one to 239.1.2.4 (not
-#    joined, flooded by the bridge) does not.
+#    joined; the bridge forwards it to keel all the same) is dropped by keel.
 . "$(dirname "$0")/lib.sh"
 interop_begin socat bridge sha256sum
 
@@ -23,6 +23,10 @@ KEEL_BRIDGE="mcast_snooping 1 mcast_querier 1 mcast_query_use_ifaddr 1 mcast_que
 KEEL_BRIDGE+=" mcast_query_response_interval 100 mcast_startup_query_interval 100 mcast_startup_query_count 3"
 start_keel --ip "$KEEL_IP/24" --join "$GROUP"
 wait_for_line "^keel-demo: joined $GROUP port $PORT$" 5
+# keel's port as a multicast router port: the bridge forwards it every group, joined or
+# not (a snooping bridge with a querier sends unregistered groups to router ports only),
+# so keel's own group filter is what is tested.
+bridge -n "$KEEL_NS" link set dev "$KEEL_TAP" mcast_router 2
 
 # echo SIZE SPORT — one datagram of SIZE random bytes from SPORT to keel's port 7; sets
 # ECHO_OUT to the file holding what came back.
@@ -62,7 +66,7 @@ mc_send() {  # GROUP FILE
   in_ns timeout 10 socat -b 65536 -u STDIO "UDP4-DATAGRAM:$1:$PORT,bind=$KERNEL_IP:4000,ip-multicast-if=$KERNEL_IP" \
     <"$2" 2>"$WORK/socat.mc.err" || fail "socat to $1: $(cat "$WORK/socat.mc.err")"
 }
-mc_send "$OTHER" "$WORK/mc.100"
+mc_send "$OTHER" "$WORK/mc.100"  # reaches keel (router port), must be dropped by it
 mc_send "$GROUP" "$WORK/mc.100"
 mc_send "$GROUP" "$WORK/mc.2000"
 wait_for_line "^keel-demo: multicast to=$GROUP:$PORT from=$KERNEL_IP:4000 bytes=100$" 10
@@ -72,6 +76,7 @@ wait_for_line "^keel-demo: multicast to=$GROUP:$PORT from=$KERNEL_IP:4000 bytes=
 step "multicast to $GROUP: 100 and 2000 bytes received; nothing from $OTHER"
 
 stop_keel
+[ "$(keel_stat drops_tap not_for_us)" -ge 1 ] || fail "keel did not count the datagram to $OTHER as not for it"
 full=$(keel_stat drops_tap socket_full)
 [ "$full" -eq 1 ] || fail "socket_full=$full, expected 1 (the $BIG-byte datagram)"
 # Fragmented: 1473 and 3000 bytes echoed (+8 B UDP header), BIG, and the 2000-byte
@@ -85,6 +90,8 @@ echoes=$(pcap_count "$KEEL_PCAP" "ip.src == $KEEL_IP && udp.srcport == 7 && udp.
 reports=$(pcap_count "$KEEL_PCAP" "ip.src == $KEEL_IP && ip.dst == $GROUP && igmp.type == 0x16 && igmp.maddr == $GROUP && ip.ttl == 1 && ip.opt.ra == 0")
 bad_reports=$(pcap_count "$KEEL_PCAP" "ip.src == $KEEL_IP && igmp && !(igmp.type == 0x16 && igmp.maddr == $GROUP && ip.ttl == 1 && ip.opt.ra == 0)")
 queries=$(pcap_count "$KEEL_PCAP" "ip.src == $KERNEL_IP && igmp.type == 0x11")
+other=$(pcap_count "$KEEL_PCAP" "ip.dst == $OTHER && udp.dstport == $PORT")
+[ "$other" -eq 1 ] || fail "capture: $other datagrams to $OTHER reached keel, expected 1 (else the negative check is void)"
 [ "$reports" -ge 1 ] || fail "capture: no IGMPv2 report for $GROUP with TTL 1 and Router Alert"
 [ "$bad_reports" -eq 0 ] || fail "capture: $bad_reports other IGMP messages from keel"
 [ "$queries" -ge 1 ] || fail "capture: no IGMP query from the bridge"
