@@ -22,7 +22,7 @@ for n in "${NAMES[@]}"; do resolve_args+=(--resolve "$n"); done
 start_keel --ip "$KEEL_IP/24" --dns "$KERNEL_IP" "${resolve_args[@]}"
 
 many_args=()
-for a in "${MANY[@]}"; do many_args+=(--host-record=many.example.test,"$a"); done
+for a in "${MANY[@]}"; do many_args+=("--host-record=many.example.test,$a"); done
 bg_in_ns dnsmasq dnsmasq --conf-file=/dev/null --no-daemon --user=root --group=root \
   --pid-file="$WORK/dnsmasq.pid" --log-queries --log-facility=- \
   --bind-interfaces --interface="$KEEL_TAP" --no-dhcp-interface="$KEEL_TAP" \

@@ -36,7 +36,7 @@ grep -q 'wrong data' <<<"$out" && fail "a reply came back with wrong data: $out"
 step "kernel -> keel: $summary"
 
 stop_keel
-echo "$(keel_lines '^keel-demo: (reassembly|faults) ' | sed 's/^keel-demo: /    /')"
+keel_lines '^keel-demo: (reassembly|faults) ' | sed 's/^keel-demo: /    /'
 complete=$(keel_stat reassembly complete)
 duplicates=$(keel_stat reassembly duplicates)
 timeouts=$(keel_stat reassembly timeouts)
