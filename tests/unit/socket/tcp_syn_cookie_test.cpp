@@ -112,7 +112,8 @@ TEST(SynCookie, the_counter_wrapping_after_32_periods_does_not_revive_a_cookie) 
 
 TEST(SynCookie, flipping_any_bit_of_the_cookie_is_detected) {
   SynCookies c(kKey);
-  uint32_t cookie = c.encode(kLocal, kRemote, kClientIsn, 1300, kPeriodStart + Duration::seconds(70));
+  Instant made = kPeriodStart + Duration::seconds(70);
+  uint32_t cookie = c.encode(kLocal, kRemote, kClientIsn, 1300, made);
   Instant t = kPeriodStart + Duration::seconds(100);  // the next period: age 1 still valid
   ASSERT_TRUE(c.decode(kLocal, kRemote, kClientIsn, cookie, t));
   for (int bit = 0; bit < 32; ++bit) {

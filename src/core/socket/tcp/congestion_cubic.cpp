@@ -143,7 +143,8 @@ void Cubic::reduce(uint32_t flight_size) {
 void Cubic::on_enter_recovery(uint32_t flight_size, Instant) {
   if (state_.in_recovery) return;  // one reduction per window of data
   reduce(flight_size);
-  state_.cwnd = min_of(state_.ssthresh + 3 * state_.mss, kMaxCwnd);  // RFC 5681 §3.2 step 4
+  // RFC 5681 §3.2 step 3; the socket inflates per further duplicate ACK (step 4).
+  state_.cwnd = min_of(state_.ssthresh + 3 * state_.mss, kMaxCwnd);
   state_.in_recovery = true;
 }
 
