@@ -616,8 +616,13 @@ void Socket::process_text(Instant now, const Repr& seg) {
       owe_ack();  // filled (part of) a hole
     } else {
       // Delayed ACK: at least every second full-sized segment (RFC 5681 §4.2).
-      if (++unacked_segs_ >= 2 || len >= 2u * opt_.mss) ack_now_ = true;
-      else if (!ack_at_) ack_at_ = now + opt_.ack_delay;
+      // Owed per pair, so a batch processed before one dispatch still gets its ACKs.
+      if (++unacked_segs_ >= 2 || len >= 2u * opt_.mss) {
+        unacked_segs_ = 0;
+        owe_ack();
+      } else if (!ack_at_) {
+        ack_at_ = now + opt_.ack_delay;
+      }
     }
     if (fin_in_place && seq + len != rcv_nxt_) fin_in_place = false;
   } else if (fin && seq != rcv_nxt_) {
@@ -758,7 +763,7 @@ Outgoing Socket::make(Instant now, uint32_t seq, uint8_t flags, Bytes payload) {
     if (acks_owed_) --acks_owed_;
     ack_now_ = acks_owed_ != 0;
     ack_at_ = none;
-    unacked_segs_ = 0;
+    if (!ack_now_) unacked_segs_ = 0;
   }
   ++stats_.segs_out;
   last_tx_ = now;
