@@ -5,6 +5,9 @@
 
 #include <vector>
 
+#include "core/wire/ethernet.hpp"
+#include "core/wire/ipv4.hpp"
+#include "core/wire/tcp.hpp"
 #include "support/sim.hpp"
 
 using namespace keel;
@@ -120,4 +123,71 @@ TEST(TcpSim, a_closed_port_answers_rst_and_connect_fails_refused) {
   ASSERT_TRUE(net.run_until([&] { return a.tcp(c)->state() == tcp::State::Closed; }, Duration::seconds(5)));
   EXPECT_EQ(a.tcp(c)->error(), tcp::Error::Refused);
   EXPECT_EQ(net.b().stack->stats(net.b().id).dropped(iface::Drop::NoListener), 1u);
+}
+
+namespace {
+// spoofed_syn — an Ethernet frame carrying a SYN from 192.0.2.99:port to B:80, as a
+// flood would send it (the source does not exist, so nobody answers B's SYN,ACKs).
+std::vector<uint8_t> spoofed_syn(const wire::MacAddress& dst_mac, uint16_t port, uint32_t seq) {
+  const wire::Ipv4Address src = sim_ip(99), dst = sim_ip(2);
+  wire::tcp::Repr syn;
+  syn.src_port = port;
+  syn.dst_port = 80;
+  syn.seq = seq;
+  syn.flags = wire::tcp::flag::kSyn;
+  syn.window = 64240;
+  syn.mss = uint16_t(1460);
+  std::vector<uint8_t> l4(syn.buffer_len());
+  EXPECT_TRUE(syn.emit(MutBytes(l4.data(), l4.size()), src, dst).ok());
+  wire::ipv4::Repr ip;
+  ip.src = src;
+  ip.dst = dst;
+  ip.protocol = wire::IpProtocol::Tcp;
+  ip.payload_len = static_cast<uint16_t>(l4.size());
+  wire::ethernet::Repr eth{wire::MacAddress{{0x02, 0, 0, 0, 0, 0x99}}, dst_mac, wire::EtherType::Ipv4, none};
+  std::vector<uint8_t> frame(14 + ip.buffer_len());
+  EXPECT_TRUE(eth.emit(MutBytes(frame.data(), 14)).ok());
+  EXPECT_TRUE(ip.emit(MutBytes(frame.data() + 14, ip.buffer_len())).ok());
+  std::copy(l4.begin(), l4.end(), frame.begin() + 14 + 20);
+  return frame;
+}
+}  // namespace
+
+TEST(TcpSim, syn_flood_fills_the_queue_but_connections_and_new_clients_get_through) {
+  SimNet net;
+  Stack& a = *net.a().stack;
+  Stack& b = *net.b().stack;
+  Handle lst = *b.tcp_listen(Endpoint{wire::IpAddress(), 80});
+  Handle c = *a.tcp_open();
+  ASSERT_TRUE(a.tcp_connect(c, Endpoint{sim_ip(2), 80}, net.now()).ok());
+  Handle s{};
+  ASSERT_TRUE(net.run_until([&] {
+    auto h = b.tcp_accept(lst, net.now());
+    if (h) s = *h;
+    return h.ok();
+  }, Duration::seconds(5)));
+  // The flood: far more SYNs than the SYN queue holds.
+  for (uint32_t i = 0; i < 500; ++i) {
+    auto f = spoofed_syn(b.mac(net.b().id), static_cast<uint16_t>(10000 + i), i * 7919);
+    b.receive_frame(net.b().id, Bytes(f.data(), f.size()), net.now());
+  }
+  net.run_for(Duration::millis(50));
+  const tcp::ListenerStats& st = b.tcp_listener(lst)->stats();
+  EXPECT_GT(st.syn_queue_full, 0u);
+  EXPECT_GT(st.cookies_sent, 0u);
+  // The established connection still works.
+  auto data = pattern(100000, 9);
+  EXPECT_EQ(transfer(net, a, c, b, s, data, Duration::seconds(30)), data);
+  // A new client connects although the SYN queue is full: its SYN gets a cookie.
+  Handle c2 = *a.tcp_open();
+  ASSERT_TRUE(a.tcp_connect(c2, Endpoint{sim_ip(2), 80}, net.now()).ok());
+  Handle s2{};
+  EXPECT_TRUE(net.run_until([&] {
+    auto h = b.tcp_accept(lst, net.now());
+    if (h) s2 = *h;
+    return h.ok();
+  }, Duration::seconds(10)));
+  EXPECT_GT(b.tcp_listener(lst)->stats().cookies_accepted, 0u);
+  auto more = pattern(20000, 10);
+  EXPECT_EQ(transfer(net, a, c2, b, s2, more, Duration::seconds(30)), more);
 }

@@ -60,6 +60,17 @@ Pending* Listener::free_slot() {
   return nullptr;
 }
 
+Pending* Listener::evict_half_open() {
+  Pending* victim = nullptr;
+  for (auto& p : slots_)
+    if (p.used && !p.established && (!victim || p.rto_at < victim->rto_at)) victim = &p;
+  if (victim) {
+    ++stats_.half_open_evicted;
+    *victim = Pending{};
+  }
+  return victim;
+}
+
 void Listener::reply(const IpAddress& src, const IpAddress& dst, const Repr& r) {
   if (reply_count_ == kMaxReplies) return;  // a stateless answer may be lost
   replies_[reply_count_++] = Reply{src, dst, r};
@@ -124,7 +135,10 @@ void Listener::process(Instant now, const IpAddress& src, const IpAddress& dst, 
     // A cookie coming back (RFC 4987 §3.6), else RST (RFC 9293 §3.10.7.2).
     if (!syn && cookies_) {
       Optional<uint16_t> mss = cookies_->decode(t, seg.ack - 1, now);
+      // A valid cookie proves a real peer; when a flood holds every slot half-open,
+      // the real connection takes the place of the oldest half-open one.
       Pending* slot = mss ? free_slot() : nullptr;
+      if (mss && !slot) slot = evict_half_open();
       if (mss && slot && pending_accepts() < accept_backlog_) {
         ++stats_.cookies_accepted;
         *slot = Pending{};

@@ -40,6 +40,7 @@ struct ListenerStats {
   uint32_t syns = 0, syn_queue_full = 0, accept_queue_full = 0, cookies_sent = 0;
   uint32_t cookies_accepted = 0, cookies_rejected = 0, resets_sent = 0;
   uint32_t synack_retransmits = 0, synack_timeouts = 0, dropped_before_accept = 0;
+  uint32_t half_open_evicted = 0;  // half-open entries given up for a valid cookie
 };
 
 // Pending — one half-open or established-but-not-accepted connection.
@@ -90,6 +91,7 @@ class Listener {
   };
   Pending* find(const FourTuple& t);
   Pending* free_slot();
+  Pending* evict_half_open();
   void reply(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& r);
   void reply_rst(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& seg);
   Outgoing synack(Instant now, const Pending& p) const;
