@@ -33,8 +33,8 @@ struct Isn final : IsnSource {
   uint32_t isn(const Endpoint&, const Endpoint&, Instant) override { return 0x1000; }
 };
 struct Cookies final : SynCookieCodec {
-  uint32_t encode(const FourTuple&, uint16_t mss, Instant) override { return 0x7700000u | mss; }
-  Optional<uint16_t> decode(const FourTuple&, uint32_t c, Instant) override {
+  uint32_t encode(const FourTuple&, uint32_t, uint16_t mss, Instant) override { return 0x7700000u | mss; }
+  Optional<uint16_t> decode(const FourTuple&, uint32_t, uint32_t c, Instant) override {
     if ((c & 0xfff00000u) != 0x7700000u) return none;
     return uint16_t(c);
   }

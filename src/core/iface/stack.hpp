@@ -204,11 +204,12 @@ class Stack {
   class CookieCodec final : public tcp::SynCookieCodec {
    public:
     explicit CookieCodec(Random& rng) : cookies_(rng) {}
-    uint32_t encode(const tcp::FourTuple& t, uint16_t mss, Instant now) override {
-      return cookies_.encode(t.local, t.remote, 0, mss, now);
+    uint32_t encode(const tcp::FourTuple& t, uint32_t client_isn, uint16_t mss, Instant now) override {
+      return cookies_.encode(t.local, t.remote, client_isn, mss, now);
     }
-    Optional<uint16_t> decode(const tcp::FourTuple& t, uint32_t cookie, Instant now) override {
-      return cookies_.decode(t.local, t.remote, 0, cookie, now);
+    Optional<uint16_t> decode(const tcp::FourTuple& t, uint32_t client_isn, uint32_t cookie,
+                              Instant now) override {
+      return cookies_.decode(t.local, t.remote, client_isn, cookie, now);
     }
 
    private:

@@ -227,8 +227,8 @@ TEST(TcpHandshake, full_syn_queue_drops_syns_and_counts_them) {
 
 // A codec for the test: the cookie is the MSS xor a constant.
 struct XorCookies final : SynCookieCodec {
-  uint32_t encode(const FourTuple&, uint16_t mss, Instant) override { return 0xabcd0000u ^ mss; }
-  Optional<uint16_t> decode(const FourTuple&, uint32_t c, Instant) override {
+  uint32_t encode(const FourTuple&, uint32_t, uint16_t mss, Instant) override { return 0xabcd0000u ^ mss; }
+  Optional<uint16_t> decode(const FourTuple&, uint32_t, uint32_t c, Instant) override {
     if ((c & 0xffff0000u) != 0xabcd0000u) return none;
     return uint16_t(c & 0xffff);
   }

@@ -33,10 +33,13 @@ class IsnSource {
 // SynCookieCodec — stateless SYN-ACKs when the SYN queue is full (RFC 4987 §3.6).
 class SynCookieCodec {
  public:
-  // encode — the ISN carrying the peer's MSS for this 4-tuple at now.
-  virtual uint32_t encode(const FourTuple& t, uint16_t mss, Instant now) = 0;
-  // decode — the MSS if cookie (the ACK's ack number minus one) is valid for t at now.
-  virtual Optional<uint16_t> decode(const FourTuple& t, uint32_t cookie, Instant now) = 0;
+  // encode — the ISN carrying the peer's MSS for this 4-tuple and the peer's ISN
+  // (client_isn, the SYN's sequence number) at now.
+  virtual uint32_t encode(const FourTuple& t, uint32_t client_isn, uint16_t mss, Instant now) = 0;
+  // decode — the MSS if cookie (the ACK's ack number minus one) is valid for t and
+  // client_isn (the ACK's sequence number minus one) at now.
+  virtual Optional<uint16_t> decode(const FourTuple& t, uint32_t client_isn, uint32_t cookie,
+                                    Instant now) = 0;
 
  protected:
   ~SynCookieCodec() = default;

@@ -134,7 +134,7 @@ void Listener::process(Instant now, const IpAddress& src, const IpAddress& dst, 
   if (ack) {
     // A cookie coming back (RFC 4987 §3.6), else RST (RFC 9293 §3.10.7.2).
     if (!syn && cookies_) {
-      Optional<uint16_t> mss = cookies_->decode(t, seg.ack - 1, now);
+      Optional<uint16_t> mss = cookies_->decode(t, seg.seq - 1, seg.ack - 1, now);
       // A valid cookie proves a real peer; when a flood holds every slot half-open,
       // the real connection takes the place of the oldest half-open one.
       Pending* slot = mss ? free_slot() : nullptr;
@@ -170,7 +170,7 @@ void Listener::process(Instant now, const IpAddress& src, const IpAddress& dst, 
     Repr r;
     r.src_port = seg.dst_port;
     r.dst_port = seg.src_port;
-    r.seq = cookies_->encode(t, peer_mss, now);
+    r.seq = cookies_->encode(t, seg.seq, peer_mss, now);
     r.ack = seg.seq + 1;
     r.flags = flag::kSyn | flag::kAck;
     r.window = uint16_t(min_of<size_t>(opt_.rx_capacity, 0xffff));
