@@ -247,6 +247,27 @@ TEST(TcpClose, abort_sends_rst_and_the_peer_resets) {
   EXPECT_TRUE(p.sim.from('A').back()->has(flag::kRst));
 }
 
+TEST(TcpClose, rst_in_syn_received_refuses_a_simultaneous_open) {
+  Sim sim;
+  FixedSocket<> a;
+  sim.a().sockets.push_back(&a);
+  ASSERT_TRUE(a.connect(sim.now(), kEpA, kEpB, 100));
+  sim.flush();
+  wire::tcp::Repr r;  // the peer's own SYN crosses ours
+  r.src_port = kEpB.port;
+  r.dst_port = kEpA.port;
+  r.seq = 900;
+  r.flags = flag::kSyn;
+  r.window = 1000;
+  sim.inject('A', r);
+  ASSERT_EQ(a.state(), State::SynReceived);
+  r.seq = 901;
+  r.flags = flag::kRst;
+  sim.inject('A', r);
+  EXPECT_EQ(a.state(), State::Closed);
+  EXPECT_EQ(a.error(), Error::Refused);
+}
+
 TEST(TcpClose, close_in_syn_sent_just_closes) {
   Sim sim;
   FixedSocket<> s;

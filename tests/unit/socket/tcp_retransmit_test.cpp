@@ -72,6 +72,19 @@ TEST(TcpRetransmit, user_timeout_ends_the_connection_before_the_retry_count) {
   EXPECT_EQ(p.client.error(), Error::TimedOut);
 }
 
+TEST(TcpRetransmit, user_timeout_counts_from_the_first_unacked_send_not_from_idle_time) {
+  Pair<> p;
+  ASSERT_TRUE(p.connect());
+  p.client.options().user_timeout = secs(5);
+  p.sim.run_for(secs(100));  // idle long past the user timeout
+  p.sim.drop_if = [](const Seg& s) { return s.from == 'A' && s.len(); };
+  Instant t1 = p.sim.now();
+  auto d = data_of(100);
+  ASSERT_TRUE(p.client.send(Bytes(d.data(), d.size())));
+  ASSERT_TRUE(p.sim.run_until([&] { return p.client.state() == State::Closed; }, secs(100)));
+  EXPECT_EQ(p.sim.now(), t1 + secs(7));
+}
+
 TEST(TcpRetransmit, lost_fin_is_retransmitted) {
   Pair<> p;
   ASSERT_TRUE(p.connect());

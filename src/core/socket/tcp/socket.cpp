@@ -786,6 +786,7 @@ Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, u
   uint32_t next = seq + n + ((flags & flag::kFin) ? 1 : 0);
   if (seq == snd_nxt_) snd_nxt_ = next;
   if (seq_lt(snd_max_, next)) {
+    if (snd_una_ == snd_max_) last_progress_ = now;  // the user timeout starts here
     if (!ts_on_ && !rtt_timing_ && seq == snd_max_) {
       rtt_timing_ = true;
       rtt_seq_ = seq;
