@@ -219,3 +219,23 @@ TEST(TcpTransfer, ack_for_unsent_data_is_answered_and_dropped) {
 
 }  // namespace
 }  // namespace keel::test::tcp_sim
+
+namespace keel::test::tcp_sim {
+namespace {
+
+TEST(TcpTransfer, a_batch_of_in_order_segments_gets_one_cumulative_ack_not_duplicates) {
+  Pair<> p;
+  ASSERT_TRUE(p.connect());
+  std::vector<uint8_t> d(6 * 1448, 1);
+  ASSERT_TRUE(p.client.send(Bytes(d.data(), d.size())));  // all six arrive at one instant
+  p.sim.run_for(ms(300));
+  size_t acks = 0;
+  for (auto* g : p.sim.from('B'))
+    if (g->pure_ack() && g->repr.ack == 0x10000001u + d.size()) ++acks;
+  EXPECT_EQ(acks, 1u);
+  EXPECT_EQ(p.client.diagnostics().dup_acks, 0u);
+  EXPECT_EQ(p.client.diagnostics().retransmissions, 0u);
+}
+
+}  // namespace
+}  // namespace keel::test::tcp_sim

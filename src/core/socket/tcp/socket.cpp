@@ -605,6 +605,9 @@ void Socket::process_text(Instant now, const Repr& seg) {
       return;
     }
     size_t delivered = r.value();
+    // Duplicate ACKs owed for earlier out-of-order segments would now carry the new
+    // rcv_nxt and be taken for duplicates of it: keep one.
+    if (delivered && acks_owed_ > 1) acks_owed_ = 1;
     rx_.commit_write(delivered);
     rcv_nxt_ += uint32_t(delivered);
     stats_.bytes_received += delivered;
@@ -616,13 +619,10 @@ void Socket::process_text(Instant now, const Repr& seg) {
       owe_ack();  // filled (part of) a hole
     } else {
       // Delayed ACK: at least every second full-sized segment (RFC 5681 §4.2).
-      // Owed per pair, so a batch processed before one dispatch still gets its ACKs.
-      if (++unacked_segs_ >= 2 || len >= 2u * opt_.mss) {
-        unacked_segs_ = 0;
-        owe_ack();
-      } else if (!ack_at_) {
-        ack_at_ = now + opt_.ack_delay;
-      }
+      // One cumulative ACK even for a batch processed before one dispatch: several
+      // ACKs of the same rcv_nxt would look like duplicate ACKs to the sender.
+      if (++unacked_segs_ >= 2 || len >= 2u * opt_.mss) ack_now_ = true;
+      else if (!ack_at_) ack_at_ = now + opt_.ack_delay;
     }
     if (fin_in_place && seq + len != rcv_nxt_) fin_in_place = false;
   } else if (fin && seq != rcv_nxt_) {
@@ -763,7 +763,7 @@ Outgoing Socket::make(Instant now, uint32_t seq, uint8_t flags, Bytes payload) {
     if (acks_owed_) --acks_owed_;
     ack_now_ = acks_owed_ != 0;
     ack_at_ = none;
-    if (!ack_now_) unacked_segs_ = 0;
+    unacked_segs_ = 0;
   }
   ++stats_.segs_out;
   last_tx_ = now;
