@@ -212,6 +212,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "keel-demo: %s\n", error.c_str());
     return 1;
   }
+  tap.set_mtu(opt.mtu);
   linux_port::LinuxClock clock;
   linux_port::EpollWaker waker;
   waker.watch(tap.fd());

@@ -15,11 +15,13 @@ const char* usage() {
          "                 [--sntp ADDR] [--resolve NAME] [--ping ADDR] [--ping-count N]\n"
          "                 [--join GROUP] [--join-port PORT] [--mac MAC] [--pcap FILE]\n"
          "                 [--loss PCT] [--dup PCT] [--reorder PCT] [--delay MS]\n"
-         "                 [--corrupt PCT] [--rate MBIT] [--seed N]\n"
+         "                 [--corrupt PCT] [--rate MBIT] [--seed N] [--mtu N]\n"
          "keel creates TAP NAME itself; configure the kernel side once it appears.\n"
          "Without --ip, the address comes from DHCP. --dns, --sntp, --resolve, --ping and\n"
-         "--join may be repeated. Answers ping, echoes UDP on port 7; SIGINT/SIGTERM print\n"
-         "the statistics and exit 0.\n";
+         "--join may be repeated. --mtu (576..1500, default 1500) is the MTU keel assumes on\n"
+         "the TAP (its TCP MSS follows); set the kernel side to match. Answers ping, echoes\n"
+         "UDP on port 7, serves TCP echo (7), discard (9) and HTTP (80); SIGINT/SIGTERM\n"
+         "print the statistics and exit 0.\n";
 }
 
 std::optional<wire::Ipv4Address> parse_ipv4(const std::string& s) {
@@ -145,6 +147,9 @@ std::optional<Options> parse_options(int argc, char** argv, std::string* error, 
     } else if (arg == "--rate") {
       if (!parse_double(v, 0, 100000, &d) || d == 0) return fail("--rate: Mbit/s above 0: " + v);
       o.faults.rate_mbit = d;
+    } else if (arg == "--mtu") {
+      if (!parse_uint(v, 1500, &u) || u < 576) return fail("--mtu: 576..1500: " + v);
+      o.mtu = static_cast<size_t>(u);
     } else if (arg == "--seed") {
       if (!parse_uint(v, UINT64_MAX, &u)) return fail("--seed: a number: " + v);
       o.seed = u;

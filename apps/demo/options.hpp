@@ -1,5 +1,6 @@
 // options.hpp — keel-demo's command line.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@ struct Options {
   std::optional<wire::MacAddress> mac;
   linux_port::FaultConfig faults;
   uint64_t seed = 0;  // 0: from getrandom()
+  size_t mtu = 1500;  // the TAP's MTU as keel sees it (IPv4 packet size)
 };
 
 // parse_options — the options, or an error message (and *help set for --help).
