@@ -34,6 +34,7 @@ struct Shadow {
   size_t sum = 0;
   bool corrupt = false;
   Instant recent_until;  // a completed datagram's key is remembered until then
+  uint32_t created = 0;  // creation order (the reassembler evicts the smallest)
 };
 
 }  // namespace
@@ -53,6 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                             Duration::seconds(15), Duration::seconds(16)};
 
   Shadow shadow[kKeys];
+  uint32_t next_created = 0;
   Instant now;
   std::vector<uint8_t> payload(4096);
   for (size_t i = 1; i + 5 <= size; i += 5) {
@@ -77,7 +79,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Shadow& s = shadow[k];
     uint64_t dups = r->stats().duplicates;
     uint64_t late = r->stats().late_duplicates;
+    uint64_t evictions = r->stats().no_slot;
     auto out = r->add(now, key, offset, more, Bytes(payload.data(), len));
+    if (r->stats().no_slot != evictions) {
+      // Every slot was busy: the oldest datagram gave way to this new one.
+      if (s.state != Shadow::None) abort();
+      Shadow* oldest = nullptr;
+      for (Shadow& t : shadow)
+        if (t.state != Shadow::None && (!oldest || t.created < oldest->created)) oldest = &t;
+      if (!oldest) abort();
+      Instant keep = oldest->recent_until;
+      *oldest = Shadow{};
+      oldest->recent_until = keep;
+    }
 
     switch (out.kind) {
       case ReassemblyOutcome::Kind::Complete: {
@@ -106,7 +120,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           if (s.state != Shadow::Active) abort();
           break;
         }
-        if (s.state == Shadow::None) s = Shadow{Shadow::Active, now, 0, false};
+        if (s.state == Shadow::None) {
+          Instant keep = s.recent_until;
+          s = Shadow{Shadow::Active, now, 0, false};
+          s.recent_until = keep;
+          s.created = next_created++;
+        }
         s.sum += len;
         s.corrupt = s.corrupt || corrupt;
         break;
@@ -114,9 +133,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         switch (out.reason) {
           case ReassemblyDrop::Poisoned:
             if (s.state != Shadow::Poisoned) abort();
-            break;
-          case ReassemblyDrop::NoSlot:
-            if (s.state != Shadow::None) abort();
             break;
           case ReassemblyDrop::Overlap:
             if (s.state != Shadow::Active) abort();

@@ -11,7 +11,7 @@ namespace {
 // The counter of each ReassemblyDrop, in the enum's order.
 constexpr uint64_t ReassemblyStats::*kDropCounters[] = {
     &ReassemblyStats::malformed, &ReassemblyStats::too_big, &ReassemblyStats::overlaps,
-    &ReassemblyStats::poisoned,  &ReassemblyStats::no_slot, &ReassemblyStats::over_budget};
+    &ReassemblyStats::poisoned,  &ReassemblyStats::over_budget};
 static_assert(sizeof kDropCounters / sizeof kDropCounters[0] ==
               size_t(ReassemblyDrop::OverBudget) + 1);
 
@@ -108,8 +108,16 @@ ReassemblyOutcome Ipv4Reassembler::add(Instant now, const FragmentKey& key, uint
         s = &free;
         break;
       }
-    if (!s) return drop(ReassemblyDrop::NoSlot);
+    if (!s) {
+      // Every slot busy: the oldest datagram gives way (see the policy above).
+      for (Slot& old : slots_)
+        if (!s || old.created < s->created) s = &old;
+      if (s->state == State::Active) held_ -= s->held;
+      s->state = State::Empty;
+      ++stats_.no_slot;
+    }
     if (held_ + len > config_.budget) return drop(ReassemblyDrop::OverBudget);
+    s->created = next_created_++;
     s->key = key;
     s->state = State::Active;
     s->deadline = now + config_.timeout;

@@ -4,8 +4,12 @@
 // Policy:
 //  - a datagram is identified by (source, destination, protocol, identification)
 //    (RFC 791 §3.2); each one being reassembled holds a slot with its own buffer;
-//  - a new datagram when every slot is busy is dropped — never the old ones, so a
-//    flood of stray fragments cannot evict datagrams that are about to complete;
+//  - a new datagram when every slot is busy takes the slot of the oldest one (counted
+//    in no_slot), as lwIP does: on a lossy link the datagrams that will never complete
+//    are the old ones, and keeping them would stop all reassembly for the timeout
+//    (seen against the kernel at 5 % loss). A flood of stray fragments can evict real
+//    datagrams either way — by eviction or by holding every slot — and is bounded
+//    by the budget;
 //  - the bytes held across all slots never exceed the budget: a fragment that would
 //    pass it is dropped (its datagram stays, and may complete if it is re-sent);
 //  - the timer starts at the first fragment and is never extended by later ones
@@ -64,7 +68,6 @@ enum class ReassemblyDrop : uint8_t {
   TooBig,      // the datagram would exceed max_datagram (the datagram is dropped)
   Overlap,     // overlaps without being an exact duplicate, or disagrees on the end
   Poisoned,    // belongs to a datagram dropped earlier and not yet timed out
-  NoSlot,      // a new datagram and every slot is busy
   OverBudget,  // keeping it would pass the byte budget
 };
 
@@ -84,7 +87,7 @@ struct ReassemblyStats {
   uint64_t duplicates = 0;   // exact duplicate fragments ignored
   uint64_t overlaps = 0;     // datagrams dropped for an overlap or conflicting end
   uint64_t timeouts = 0;     // datagrams that expired incomplete
-  uint64_t no_slot = 0;      // fragments of new datagrams with every slot busy
+  uint64_t no_slot = 0;      // datagrams evicted for a new one with every slot busy
   uint64_t over_budget = 0;  // fragments that would have passed the byte budget
   uint64_t too_big = 0;      // fragments of datagrams longer than max_datagram
   uint64_t malformed = 0;    // fragments with a bad offset or length
@@ -128,6 +131,7 @@ class Ipv4Reassembler {
     uint16_t held = 0;          // bytes received
     uint16_t total = 0;         // datagram length once the last fragment came, else 0
     uint16_t high = 0;          // end of the highest fragment received
+    uint32_t created = 0;       // creation order: the smallest is the oldest slot
     uint8_t have[kMapBytes];    // 8-byte blocks received
     uint8_t starts[kMapBytes];  // blocks where a received fragment starts
     uint8_t data[kSlotBytes];
@@ -149,6 +153,7 @@ class Ipv4Reassembler {
   ReassemblyStats stats_;
   Recent recent_[kRecent];
   size_t recent_next_ = 0;
+  uint32_t next_created_ = 0;
   Slot slots_[config::kReassemblySlots];
 };
 

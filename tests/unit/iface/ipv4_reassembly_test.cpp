@@ -341,7 +341,7 @@ TEST(Ipv4Reassembly, default_budget_is_held_in_full_and_never_passed) {
   EXPECT_EQ(r->held_bytes(), budget / 8 * 8);
 }
 
-TEST(Ipv4Reassembly, a_new_datagram_with_every_slot_busy_is_dropped_not_the_old_ones) {
+TEST(Ipv4Reassembly, a_new_datagram_with_every_slot_busy_evicts_the_oldest) {
   auto r = make();
   std::vector<std::vector<uint8_t>> data;
   for (size_t i = 0; i <= config::kReassemblySlots; ++i)
@@ -350,14 +350,15 @@ TEST(Ipv4Reassembly, a_new_datagram_with_every_slot_busy_is_dropped_not_the_old_
     ASSERT_EQ(send(*r, at_ms(0), key(uint16_t(i)), kFour[0], data[i]).kind, Kind::Incomplete);
   uint16_t extra = uint16_t(config::kReassemblySlots);
   auto out = send(*r, at_ms(1), key(extra), kFour[0], data[extra]);
-  ASSERT_TRUE(out.dropped());
-  EXPECT_EQ(out.reason, ReassemblyDrop::NoSlot);
+  EXPECT_EQ(out.kind, Kind::Incomplete);
   EXPECT_EQ(r->stats().no_slot, 1u);
-  // Every held datagram still completes; then the new one finds a slot.
-  for (int f = 1; f < 4; ++f) ASSERT_FALSE(send(*r, at_ms(2), key(0), kFour[f], data[0]).dropped());
-  for (int f = 0; f < 4; ++f)
-    ASSERT_FALSE(send(*r, at_ms(3), key(extra), kFour[f], data[extra]).dropped());
+  EXPECT_EQ(r->slots_in_use(), config::kReassemblySlots);
+  // The new datagram and the younger old ones complete; the oldest (key 0) was given up.
+  for (int f = 1; f < 4; ++f) ASSERT_FALSE(send(*r, at_ms(2), key(extra), kFour[f], data[extra]).dropped());
+  for (int f = 1; f < 4; ++f) ASSERT_FALSE(send(*r, at_ms(3), key(1), kFour[f], data[1]).dropped());
   EXPECT_EQ(r->stats().complete, 2u);
+  // Key 0's later fragments start a new datagram, which evicts the next oldest.
+  EXPECT_FALSE(send(*r, at_ms(4), key(0), kFour[1], data[0]).complete());
 }
 
 TEST(Ipv4Reassembly, two_interleaved_datagrams_complete_with_their_own_bytes) {
