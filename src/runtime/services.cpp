@@ -126,6 +126,26 @@ void DnsService::poll(Loop& loop, Instant now) {
 
 // ---- SNTP ----
 
+void SntpService::set_servers(Span<const wire::IpAddress> servers) {
+  servers_.clear();
+  for (const wire::IpAddress& a : servers)
+    if (!a.is_unspecified()) (void)servers_.push_back(a);
+  client_.set_servers(servers);
+}
+
+bool SntpService::ready(Stack& stack, Instant now) {
+  bool ok = true;
+  for (const wire::IpAddress& a : servers_)
+    ok &= stack.prepare_next_hop(a, now) != Stack::NextHopState::Resolving;
+  return ok;
+}
+
+Optional<Instant> SntpService::poll_at() const {
+  Optional<Instant> at = client_.poll_at();
+  if (at && blocked_until_ && *at < *blocked_until_) at = blocked_until_;
+  return at;
+}
+
 void SntpService::poll(Loop& loop, Instant now) {
   Stack& stack = loop.stack();
   int64_t wall = loop.clock().wall_us();
@@ -141,6 +161,12 @@ void SntpService::poll(Loop& loop, Instant now) {
   }
   while (Optional<sntp::Sample> s = client_.poll_sample())
     if (hook_) hook_(*s, context_);
+  blocked_until_.reset();
+  Optional<Instant> due = client_.poll_at();
+  if (due && *due <= now && !ready(stack, now)) {
+    blocked_until_ = now + Duration::millis(20);  // ARP is at work; no busy loop meanwhile
+    return;
+  }
   while (Optional<sntp::Transmit> t = client_.poll_transmit(now, wall, MutBytes(buf, sizeof buf))) {
     sockets_.prune(stack, [t](uint16_t port) { return port == t->src_port; });
     Optional<Handle> h = sockets_.socket_for(stack, t->src_port);

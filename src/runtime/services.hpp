@@ -94,7 +94,7 @@ class SntpService final : public Service {
   using SampleHook = void (*)(const sntp::Sample& sample, void* context);
 
   SntpService(const sntp::Config& config, Random& rng) : client_(config, rng) {}
-  void set_servers(Span<const wire::IpAddress> servers) { client_.set_servers(servers); }
+  void set_servers(Span<const wire::IpAddress> servers);
   void on_sample(SampleHook hook, void* context) {
     hook_ = hook;
     context_ = context;
@@ -102,11 +102,18 @@ class SntpService final : public Service {
   const sntp::Client& client() const { return client_; }
 
   void poll(Loop& loop, Instant now) override;
-  Optional<Instant> poll_at() const override { return client_.poll_at(); }
+  Optional<Instant> poll_at() const override;
 
  private:
+  // ready — whether every server's next hop is resolved (or known unreachable): a request
+  // carries the time it was built, so it must not wait in the ARP queue (its offset
+  // would be off by half the wait).
+  bool ready(Stack& stack, Instant now);
+
   sntp::Client client_;
   PortSockets<1> sockets_;
+  Vec<wire::IpAddress, sntp::kMaxServers> servers_;
+  Optional<Instant> blocked_until_;  // waiting for ARP: look again then
   SampleHook hook_ = nullptr;
   void* context_ = nullptr;
 };

@@ -146,6 +146,16 @@ class Stack {
 
   void close(Handle h);
 
+  // NextHop — whether a packet to an address could leave now.
+  enum class NextHopState : uint8_t {
+    Ready,        // routed and the link-layer address known (or not needed)
+    Resolving,    // ARP is asking (a request was sent if none was outstanding)
+    Unreachable,  // no route, or the next hop did not answer ARP recently
+  };
+  // prepare_next_hop — for senders whose packets carry the time they were built (SNTP):
+  // resolves dst's next hop ahead, so the packet is built only when it can leave.
+  NextHopState prepare_next_hop(const wire::IpAddress& dst, Instant now);
+
   // ---- ARP services for DHCP (RFC 5227) ----
   // arp_probe — an ARP probe for address (sender IP 0.0.0.0) out of iface id.
   void arp_probe(IfaceId id, const wire::Ipv4Address& address, Instant now);

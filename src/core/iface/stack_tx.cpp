@@ -58,6 +58,26 @@ Optional<Stack::RouteChoice> Stack::route(const Ipv4Address& dst, const Ipv4Addr
   return rc;
 }
 
+Stack::NextHopState Stack::prepare_next_hop(const wire::IpAddress& dst, Instant now) {
+  if (!dst.is_v4()) return NextHopState::Unreachable;
+  Optional<RouteChoice> rc = route(dst.v4(), Ipv4Address{}, 0xff);
+  if (!rc) return NextHopState::Unreachable;
+  Interface& ifc = *rc->ifc;
+  if (ifc.id == kLoopback || is_broadcast_for(ifc, rc->next_hop) || rc->next_hop.is_multicast() ||
+      ifc.neighbors.lookup(rc->next_hop, now))
+    return NextHopState::Ready;
+  switch (ifc.neighbors.want(rc->next_hop, now)) {
+    case iface::NeighborAction::SendRequest:
+      send_arp(ifc, false, MacAddress{}, source_for(ifc, rc->next_hop), rc->next_hop,
+               MacAddress::broadcast(), now);
+      return NextHopState::Resolving;
+    case iface::NeighborAction::Wait:
+      return NextHopState::Resolving;
+    default:
+      return NextHopState::Unreachable;
+  }
+}
+
 bool Stack::send_ipv4(const Ipv4Out& out, Bytes l4, Instant now) {
   Optional<RouteChoice> rc = route(out.dst, out.src, out.iface);
   if (!rc) {
