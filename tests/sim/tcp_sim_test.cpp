@@ -3,6 +3,8 @@
 // close, RST for a closed port, slot reuse after close.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/wire/ethernet.hpp"
@@ -191,3 +193,61 @@ TEST(TcpSim, syn_flood_fills_the_queue_but_connections_and_new_clients_get_throu
   auto more = pattern(20000, 10);
   EXPECT_EQ(transfer(net, a, c2, b, s2, more, Duration::seconds(30)), more);
 }
+
+// Byte-exact transfers through two stacks under seeded faults, for each congestion
+// control and with SACK on and off. (Stack-level twin of the socket-level transfer tests,
+// which also cover 20 % loss; through whole stacks 20 % loss still stalls — ARP and
+// RTO interplay, under investigation — so it is not claimed here.)
+struct FaultCase {
+  const char* name;
+  double loss, dup, reorder, corrupt;
+};
+
+class TcpSimFaults
+    : public ::testing::TestWithParam<std::tuple<tcp::CongestionAlgorithm, bool, FaultCase>> {};
+
+TEST_P(TcpSimFaults, transfer_is_byte_exact) {
+  auto [algo, sack, fc] = GetParam();
+  linux_port::FaultConfig f;
+  f.loss_pct = fc.loss;
+  f.dup_pct = fc.dup;
+  f.reorder_pct = fc.reorder;
+  f.corrupt_pct = fc.corrupt;
+  SimNet net(f, 21);
+  Stack& a = *net.a().stack;
+  Stack& b = *net.b().stack;
+  Handle lst = *b.tcp_listen(Endpoint{wire::IpAddress(), 80});
+  b.tcp_listener(lst)->options().sack = sack;
+  Handle c = *a.tcp_open();
+  a.tcp(c)->options().congestion = algo;
+  a.tcp(c)->options().sack = sack;
+  a.tcp(c)->options().min_rto = Duration::millis(200);
+  ASSERT_TRUE(a.tcp_connect(c, Endpoint{sim_ip(2), 80}, net.now()).ok());
+  Handle s{};
+  ASSERT_TRUE(net.run_until([&] {
+    auto h = b.tcp_accept(lst, net.now());
+    if (h) s = *h;
+    return h.ok();
+  }, Duration::seconds(60)));
+  auto data = pattern(2 << 20, 17);
+  auto got = transfer(net, a, c, b, s, data, Duration::seconds(900));
+  auto d = a.tcp(c)->diagnostics();
+  EXPECT_EQ(got.size(), data.size()) << "state " << int(a.tcp(c)->state()) << " error "
+                                     << int(a.tcp(c)->error()) << " rto " << d.timeouts
+                                     << " rexmit " << d.retransmissions;
+  EXPECT_TRUE(got == data);
+  if (fc.loss > 0) {
+    EXPECT_GT(d.retransmissions, 0u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, TcpSimFaults,
+    ::testing::Combine(::testing::Values(tcp::CongestionAlgorithm::NewReno, tcp::CongestionAlgorithm::Cubic),
+                       ::testing::Bool(),
+                       ::testing::Values(FaultCase{"loss1", 1, 0, 0, 0}, FaultCase{"loss5", 5, 0, 0, 0},
+                                         FaultCase{"mixed", 2, 2, 5, 1})),
+    [](const auto& info) {
+      return std::string(std::get<0>(info.param) == tcp::CongestionAlgorithm::Cubic ? "cubic" : "newreno") +
+             (std::get<1>(info.param) ? "_sack_" : "_nosack_") + std::get<2>(info.param).name;
+    });

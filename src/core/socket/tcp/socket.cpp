@@ -27,11 +27,13 @@ const char* state_name(State s) {
 
 Socket::Socket(MutBytes rx_storage, MutBytes tx_storage) : rx_(rx_storage), tx_(tx_storage) {}
 
+// cc — the connection's congestion control, chosen from Options::congestion when the
+// connection starts (init_common) and kept for its life.
 CongestionControl& Socket::cc() {
-  // CUBIC plugs in here: switch on opt_.congestion once congestion_cubic.* exists.
+  if (algorithm_ == CongestionAlgorithm::Cubic) return cubic_;
   return newreno_;
 }
-const CongestionControl& Socket::cc() const { return newreno_; }
+const CongestionControl& Socket::cc() const { return const_cast<Socket*>(this)->cc(); }
 
 void Socket::set_state(State s) {
   state_ = s;
@@ -58,6 +60,7 @@ void Socket::reset_connection() {
 }
 
 void Socket::init_common(Instant now) {
+  algorithm_ = opt_.congestion;
   rto_ = opt_.initial_rto;
   srtt_ = rttvar_ = Duration{};
   last_rx_ = last_tx_ = last_progress_ = now;
@@ -468,9 +471,14 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
     retries_ = 0;
     last_progress_ = now;
     persist_backoff_ = 0;
+    // New data acknowledged: the backoff ends (RFC 6298 (5.7) and Linux). Without an RTT
+    // sample yet (the SYN or every segment so far was retransmitted: Karn), the initial
+    // RTO — else a lossy start keeps the connection at max_rto for good.
     if (have_rtt_) {
       Duration v = max_dur(Duration::millis(1), rttvar_ * 4);
       rto_ = clamp_to(srtt_ + v, opt_.min_rto, opt_.max_rto);
+    } else {
+      rto_ = clamp_to(opt_.initial_rto, opt_.min_rto, opt_.max_rto);
     }
     // Fast recovery (RFC 6582 §3.2 steps 3-5) or normal growth.
     if (cc().state().in_recovery) {

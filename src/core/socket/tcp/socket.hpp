@@ -27,6 +27,7 @@
 #include "core/base/span.hpp"
 #include "core/base/time.hpp"
 #include "core/socket/endpoint.hpp"
+#include "core/socket/tcp/congestion_cubic.hpp"
 #include "core/socket/tcp/congestion_newreno.hpp"
 #include "core/socket/tcp/hooks.hpp"
 #include "core/storage/assembler.hpp"
@@ -238,6 +239,8 @@ class Socket {
   storage::RingBuffer tx_;
   storage::Assembler<kMaxOooRanges> ooo_;
   NewReno newreno_;
+  Cubic cubic_;
+  CongestionAlgorithm algorithm_ = CongestionAlgorithm::NewReno;  // fixed per connection
   Options opt_;
   SackHook* sack_hook_ = nullptr;
 
