@@ -232,6 +232,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "keel-demo: cannot write %s\n", opt.pcap.c_str());
       return 1;
     }
+    pcap_writer.set_limit(opt.pcap_limit);
     int64_t offset = clock.wall_us() - clock.now().micros();
     pcap = std::make_unique<linux_port::PcapDevice>(*device, pcap_writer, offset);
     device = pcap.get();
@@ -337,7 +338,11 @@ int main(int argc, char** argv) {
     if (read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
       say("signal %s: stopping", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
       print_stats(stack, id, loop, dns.resolver(), faults.get());
+      for (const std::string& l : tcp_apps.stats_lines()) say("%s", l.c_str());
       pcap_writer.flush();
+      if (pcap_writer.skipped() != 0)
+        say("pcap written=%" PRIu64 " skipped=%" PRIu64 " (--pcap-limit)", pcap_writer.written(),
+            pcap_writer.skipped());
       return 0;
     }
     loop.run_once();

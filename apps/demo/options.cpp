@@ -14,6 +14,7 @@ const char* usage() {
   return "usage: keel-demo --tap NAME [--ip ADDR/LEN] [--gw ADDR] [--dhcp] [--dns ADDR]\n"
          "                 [--sntp ADDR] [--resolve NAME] [--ping ADDR] [--ping-count N]\n"
          "                 [--join GROUP] [--join-port PORT] [--mac MAC] [--pcap FILE]\n"
+         "                 [--pcap-limit FRAMES]\n"
          "                 [--loss PCT] [--dup PCT] [--reorder PCT] [--delay MS]\n"
          "                 [--corrupt PCT] [--rate MBIT] [--seed N] [--mtu N]\n"
          "keel creates TAP NAME itself; configure the kernel side once it appears.\n"
@@ -137,6 +138,9 @@ std::optional<Options> parse_options(int argc, char** argv, std::string* error, 
       if (!(o.mac = parse_mac(v))) return fail("--mac: not a unicast MAC address: " + v);
     } else if (arg == "--pcap") {
       o.pcap = v;
+    } else if (arg == "--pcap-limit") {
+      if (!parse_uint(v, UINT64_MAX, &u) || u == 0) return fail("--pcap-limit: frames above 0: " + v);
+      o.pcap_limit = u;
     } else if (arg == "--loss" || arg == "--dup" || arg == "--reorder" || arg == "--corrupt") {
       if (!parse_double(v, 0, 100, &d)) return fail(arg + ": a percentage 0..100: " + v);
       (arg == "--loss" ? o.faults.loss_pct : arg == "--dup" ? o.faults.dup_pct

@@ -25,6 +25,7 @@ struct Options {
   std::vector<wire::Ipv4Address> join;
   uint16_t join_port = 5000;
   std::string pcap;
+  uint64_t pcap_limit = 0;  // 0: record every frame
   std::optional<wire::MacAddress> mac;
   linux_port::FaultConfig faults;
   uint64_t seed = 0;  // 0: from getrandom()

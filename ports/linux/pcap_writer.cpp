@@ -30,6 +30,11 @@ PcapWriter::~PcapWriter() {
 
 void PcapWriter::write(Bytes frame, uint64_t ts_us) {
   if (!file_) return;
+  if (limit_ != 0 && written_ >= limit_) {
+    ++skipped_;
+    return;
+  }
+  ++written_;
   RecordHeader r{static_cast<uint32_t>(ts_us / 1000000), static_cast<uint32_t>(ts_us % 1000000),
                  static_cast<uint32_t>(frame.size()), static_cast<uint32_t>(frame.size())};
   std::fwrite(&r, sizeof r, 1, file_);

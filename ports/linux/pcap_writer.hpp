@@ -14,12 +14,17 @@ class PcapWriter {
   // open(path) — truncates and writes the file header; false with errno on failure.
   bool open(const std::string& path);
   ~PcapWriter();
-  // write — one record; ts_us is microseconds since the Unix epoch.
+  // write — one record; ts_us is microseconds since the Unix epoch. After `limit`
+  // records (set_limit; 0 = none) further frames are counted, not written.
   void write(Bytes frame, uint64_t ts_us);
+  void set_limit(uint64_t frames) { limit_ = frames; }
+  uint64_t written() const { return written_; }
+  uint64_t skipped() const { return skipped_; }
   void flush();
 
  private:
   std::FILE* file_ = nullptr;
+  uint64_t limit_ = 0, written_ = 0, skipped_ = 0;
 };
 
 // PcapDevice — records both directions of an inner device. Record timestamps are the
