@@ -15,6 +15,8 @@ constexpr size_t kMaxRequestHead = 8192;
 // dl_byte — the /dl stream: a repeating pattern a client can check without a file.
 uint8_t dl_byte(uint64_t i) { return static_cast<uint8_t>('a' + i % 26); }
 
+const char* kind_name(int k) { return k == 0 ? "echo" : k == 1 ? "discard" : "http"; }
+
 std::string response(int code, const char* reason, const std::string& type, const std::string& body) {
   char head[256];
   std::snprintf(head, sizeof head,
@@ -49,6 +51,7 @@ void TcpApps::accept_all(Handle listener, Kind kind, Instant now) {
     c.kind = kind;
     conns_.push_back(std::move(c));
     ++connections_;
+    ++accepted_[static_cast<int>(kind)];
   }
 }
 
@@ -59,6 +62,7 @@ void TcpApps::poll(Instant now) {
   for (Conn& c : conns_) serve(c, now);
   conns_.erase(std::remove_if(conns_.begin(), conns_.end(), [&](const Conn& c) {
                  if (!c.done) return false;
+                 report_done(c);
                  stack_.close(c.handle);
                  return true;
                }),
@@ -83,7 +87,11 @@ void TcpApps::serve(Conn& c, Instant now) {
       return;
     }
     if (*r == 0) break;
-    if (c.kind == Kind::Echo) (void)s->send(Bytes(buf_.data(), *r));
+    c.read += *r;
+    if (c.kind == Kind::Echo) {
+      auto n = s->send(Bytes(buf_.data(), *r));
+      if (n) c.written += *n;
+    }
   }
   if (!s->is_open()) c.done = true;
 }
@@ -102,6 +110,7 @@ void TcpApps::serve_http(Conn& c, tcp::Socket& s, Instant now) {
     }
     if (*r == 0) break;
     size_t n = *r;
+    c.read += n;
     if (c.upload_left == 0 && c.request.find("\r\n\r\n") == std::string::npos) {
       c.request.append(reinterpret_cast<const char*>(buf_.data()), n);
       size_t end = c.request.find("\r\n\r\n");
@@ -134,6 +143,7 @@ void TcpApps::serve_http(Conn& c, tcp::Socket& s, Instant now) {
     auto n = s.send(Bytes(reinterpret_cast<const uint8_t*>(c.head.data()), c.head.size()));
     if (!n || *n == 0) return;
     c.head.erase(0, *n);
+    c.written += *n;
   }
   while (c.body_left != 0) {
     MutBytes w = s.send_window();
@@ -143,6 +153,7 @@ void TcpApps::serve_http(Conn& c, tcp::Socket& s, Instant now) {
     if (!s.commit_send(n)) return;
     c.body_left -= n;
     c.body_sent += n;
+    c.written += n;
   }
   c.done = true;  // everything queued: close() sends FIN after it
 }
@@ -197,6 +208,50 @@ void TcpApps::finish_upload(Conn& c, Instant now) {
   std::snprintf(body, sizeof body, "{\"bytes\": %" PRIu64 ", \"seconds\": %.6f}\n", c.upload_got, secs);
   c.head = response(200, "OK", "application/json", body);
   c.responding = true;
+}
+
+}  // namespace keel::demo
+
+namespace keel::demo {
+
+// report_done — one line per finished connection: what the application read and queued,
+// and the socket's recovery counters so far (the FIN exchange may still follow).
+void TcpApps::report_done(const Conn& c) {
+  tcp::Socket* s = stack_.tcp(c.handle);
+  std::printf("keel-demo: tcp done service=%s read=%" PRIu64 " written=%" PRIu64, kind_name(static_cast<int>(c.kind)),
+              c.read, c.written);
+  if (s) {
+    tcp::Diagnostics d = s->diagnostics();
+    std::printf(" peer_port=%u state=%s retransmissions=%u timeouts=%u fast_recoveries=%u sack_recoveries=%u"
+                " dup_acks=%u sack=%d timestamps=%d wscale=%u",
+                s->remote().port, tcp::state_name(d.state), d.retransmissions, d.timeouts, d.fast_recoveries,
+                d.sack_recoveries, d.dup_acks, d.sack ? 1 : 0, d.timestamps ? 1 : 0, d.snd_wscale);
+  } else {
+    std::printf(" state=gone");
+  }
+  std::printf("\n");
+  std::fflush(stdout);
+}
+
+std::vector<std::string> TcpApps::stats_lines() {
+  std::vector<std::string> out;
+  const Handle hs[3] = {echo_, discard_, http_};
+  const uint16_t ports[3] = {7, 9, 80};
+  for (int k = 0; k < 3; ++k) {
+    tcp::Listener* l = stack_.tcp_listener(hs[k]);
+    if (!l) continue;
+    const tcp::ListenerStats& st = l->stats();
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "tcp listener port=%u accepted=%" PRIu64 " syns=%u syn_queue_full=%u accept_queue_full=%u"
+                  " cookies_sent=%u cookies_accepted=%u cookies_rejected=%u resets_sent=%u"
+                  " synack_retransmits=%u synack_timeouts=%u dropped_before_accept=%u half_open_evicted=%u",
+                  ports[k], accepted_[k], st.syns, st.syn_queue_full, st.accept_queue_full, st.cookies_sent,
+                  st.cookies_accepted, st.cookies_rejected, st.resets_sent, st.synack_retransmits,
+                  st.synack_timeouts, st.dropped_before_accept, st.half_open_evicted);
+    out.push_back(line);
+  }
+  return out;
 }
 
 }  // namespace keel::demo

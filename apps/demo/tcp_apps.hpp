@@ -20,6 +20,9 @@ class TcpApps {
   // poll — accepts, reads, answers and writes; call after each loop pass.
   void poll(Instant now);
   uint64_t connections() const { return connections_; }
+  // stats_lines — per listener: its port, connections accepted and the listener's
+  // counters (SYNs, queues full, cookies, drops before accept), for the exit report.
+  std::vector<std::string> stats_lines();
 
  private:
   enum class Kind { Echo, Discard, Http };
@@ -34,6 +37,7 @@ class TcpApps {
     uint64_t upload_left = 0;  // HTTP: /ul body bytes still to consume
     uint64_t upload_got = 0;
     Instant upload_start;
+    uint64_t read = 0, written = 0;  // bytes the application read and queued
     bool done = false;
   };
   void accept_all(Handle listener, Kind kind, Instant now);
@@ -41,6 +45,7 @@ class TcpApps {
   void serve_http(Conn& c, tcp::Socket& s, Instant now);
   void start_response(Conn& c, const std::string& request_head, Instant now);
   void finish_upload(Conn& c, Instant now);
+  void report_done(const Conn& c);
 
   Stack& stack_;
   std::function<std::string()> stats_json_;
@@ -48,6 +53,7 @@ class TcpApps {
   std::vector<Conn> conns_;
   std::vector<uint8_t> buf_;
   uint64_t connections_ = 0;
+  uint64_t accepted_[3] = {};  // per Kind
 };
 
 }  // namespace keel::demo
