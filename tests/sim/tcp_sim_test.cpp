@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/wire/ethernet.hpp"
+#include "core/wire/icmpv4.hpp"
 #include "core/wire/ipv4.hpp"
 #include "core/wire/tcp.hpp"
 #include "support/sim.hpp"
@@ -251,3 +252,101 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(std::get<0>(info.param) == tcp::CongestionAlgorithm::Cubic ? "cubic" : "newreno") +
              (std::get<1>(info.param) ? "_sack_" : "_nosack_") + std::get<2>(info.param).name;
     });
+
+namespace {
+// icmp_about — an Ethernet frame from B to A carrying an ICMP error (type, code, MTU)
+// that quotes A's TCP segment local -> remote with sequence number seq.
+std::vector<uint8_t> icmp_about(SimNet& net, const Endpoint& local, const Endpoint& remote,
+                                uint32_t seq, uint8_t type, uint8_t code, uint16_t mtu) {
+  wire::tcp::Repr seg;
+  seg.src_port = local.port;
+  seg.dst_port = remote.port;
+  seg.seq = seq;
+  seg.flags = wire::tcp::flag::kAck;
+  std::vector<uint8_t> tcpb(seg.buffer_len());
+  EXPECT_TRUE(seg.emit(MutBytes(tcpb.data(), tcpb.size()), local.addr, remote.addr).ok());
+  wire::ipv4::Repr inner;
+  inner.src = local.addr.v4();
+  inner.dst = remote.addr.v4();
+  inner.protocol = wire::IpProtocol::Tcp;
+  inner.payload_len = static_cast<uint16_t>(tcpb.size());
+  std::vector<uint8_t> quote(20 + 8);
+  std::vector<uint8_t> full(inner.buffer_len());
+  EXPECT_TRUE(inner.emit(MutBytes(full.data(), full.size())).ok());
+  std::copy(full.begin(), full.begin() + 20, quote.begin());
+  std::copy(tcpb.begin(), tcpb.begin() + 8, quote.begin() + 20);  // RFC 792: 8 bytes
+  wire::icmpv4::Repr err;
+  err.type = static_cast<wire::icmpv4::Type>(type);
+  err.code = code;
+  err.next_hop_mtu = mtu;
+  err.data = Bytes(quote.data(), quote.size());
+  std::vector<uint8_t> icmp(err.buffer_len());
+  EXPECT_TRUE(err.emit(MutBytes(icmp.data(), icmp.size())).ok());
+  wire::ipv4::Repr ip;
+  ip.src = sim_ip(2);
+  ip.dst = sim_ip(1);
+  ip.protocol = wire::IpProtocol::Icmp;
+  ip.payload_len = static_cast<uint16_t>(icmp.size());
+  wire::ethernet::Repr eth{net.b().stack->mac(net.b().id), net.a().stack->mac(net.a().id),
+                           wire::EtherType::Ipv4, none};
+  std::vector<uint8_t> frame(14 + ip.buffer_len());
+  EXPECT_TRUE(eth.emit(MutBytes(frame.data(), 14)).ok());
+  EXPECT_TRUE(ip.emit(MutBytes(frame.data() + 14, ip.buffer_len())).ok());
+  std::copy(icmp.begin(), icmp.end(), frame.begin() + 34);
+  return frame;
+}
+}  // namespace
+
+TEST(TcpSim, fragmentation_needed_lowers_the_mss_and_the_transfer_completes) {
+  SimNet net;
+  auto p = connect_pair(net);
+  Stack& a = *net.a().stack;
+  tcp::Socket& sock = *a.tcp(p.client);
+  auto data = pattern(200000, 5);
+  ASSERT_GT(*sock.send(Bytes(data.data(), 50000)), 0u);
+  a.poll(net.now());  // segments leave A; B has not acknowledged them yet
+  auto d = sock.diagnostics();
+  ASSERT_LT(d.snd_una, d.snd_max);
+  // An error quoting a sequence number outside the flight is ignored (RFC 5927).
+  auto bogus = icmp_about(net, sock.local(), sock.remote(), d.snd_una - 100000, 3, 4, 1000);
+  a.receive_frame(net.a().id, Bytes(bogus.data(), bogus.size()), net.now());
+  EXPECT_EQ(sock.diagnostics().pmtu_reductions, 0u);
+  EXPECT_EQ(a.stats(net.a().id).dropped(iface::Drop::IcmpIgnored), 1u);
+  // A valid one lowers the MSS to the path MTU less the headers and timestamps.
+  auto frag = icmp_about(net, sock.local(), sock.remote(), d.snd_una, 3, 4, 1000);
+  a.receive_frame(net.a().id, Bytes(frag.data(), frag.size()), net.now());
+  EXPECT_EQ(sock.diagnostics().pmtu_reductions, 1u);
+  EXPECT_EQ(sock.diagnostics().smss, 1000u - 40 - 12);
+  // The rest goes in smaller segments, byte-exact (50000 bytes were already queued).
+  size_t sent = 50000;
+  std::vector<uint8_t> got, buf(8192);
+  Stack& b = *net.b().stack;
+  ASSERT_TRUE(net.run_until([&] {
+    if (sent < data.size()) {
+      auto n = sock.send(Bytes(data.data() + sent, data.size() - sent));
+      if (n) sent += *n;
+    }
+    for (;;) {
+      auto r = b.tcp(p.server)->recv(MutBytes(buf.data(), buf.size()));
+      if (!r || *r == 0) break;
+      got.insert(got.end(), buf.begin(), buf.begin() + static_cast<long>(*r));
+    }
+    return got.size() >= data.size();
+  }, Duration::seconds(60)));
+  EXPECT_TRUE(got == data);
+}
+
+TEST(TcpSim, port_unreachable_for_our_syn_ends_the_connection_as_unreachable) {
+  SimNet net;
+  Stack& a = *net.a().stack;
+  // B listens nowhere but would answer RST; the ICMP error arrives first here.
+  Handle c = *a.tcp_open();
+  ASSERT_TRUE(a.tcp_connect(c, Endpoint{sim_ip(2), 5555}, net.now()).ok());
+  a.poll(net.now());  // the SYN leaves
+  tcp::Socket& sock = *a.tcp(c);
+  ASSERT_EQ(sock.state(), tcp::State::SynSent);
+  auto err = icmp_about(net, sock.local(), sock.remote(), sock.diagnostics().snd_una, 3, 3, 0);
+  a.receive_frame(net.a().id, Bytes(err.data(), err.size()), net.now());
+  EXPECT_EQ(sock.state(), tcp::State::Closed);
+  EXPECT_EQ(sock.error(), tcp::Error::Unreachable);
+}

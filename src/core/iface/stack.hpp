@@ -35,6 +35,7 @@
 #include "core/socket/tcp/syn_cookie.hpp"
 #include "core/socket/udp.hpp"
 #include "core/wire/address.hpp"
+#include "core/wire/icmpv4.hpp"
 #include "keel/config.hpp"
 
 namespace keel {
@@ -321,6 +322,8 @@ class Stack {
   void poll_loopback(Instant now);
   void sync_igmp(Interface& ifc, Instant now);
   bool take_icmp_token(Interface& ifc, Instant now);
+  // tcp_icmp_error — an ICMP error about one of our TCP segments (RFC 5927, RFC 1191).
+  void tcp_icmp_error(Interface& ifc, const wire::icmpv4::Repr& err);
   bool port_in_use(uint16_t port, const wire::IpAddress& addr, const UdpSlot* except) const;
 
   Random& rng_;

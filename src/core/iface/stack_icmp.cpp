@@ -4,6 +4,7 @@
 #include "core/iface/stack.hpp"
 #include "core/wire/icmpv4.hpp"
 #include "core/wire/igmp.hpp"
+#include "core/wire/tcp.hpp"
 
 namespace keel {
 
@@ -44,10 +45,37 @@ void Stack::receive_icmp(Interface& ifc, const Ipv4Info& ip, Instant now) {
       return;
     }
     default:
-      // Errors reach raw ICMP sockets (done by dispatch); TCP will act on them
-      // (RFC 5927) when it arrives. Nothing else here consumes them.
+      // Errors also reach raw ICMP sockets (done by dispatch); TCP acts on those about
+      // its connections, after checking them (RFC 5927).
+      if (r->is_error()) tcp_icmp_error(ifc, *r);
       return;
   }
+}
+
+void Stack::tcp_icmp_error(Interface& ifc, const icmpv4::Repr& err) {
+  auto q = icmpv4::Quote::parse(err.data);
+  if (!q || q->protocol != wire::IpProtocol::Tcp || !iface_owning(q->src)) return;
+  auto th = wire::tcp::Quoted::parse(q->payload);
+  if (!th) return ifc.stats.drop(Drop::Malformed);
+  Endpoint local{q->src, th->src_port}, remote{q->dst, th->dst_port};
+  for (TcpSlot& s : tcp_) {
+    tcp::Socket& sock = s.socket;
+    if (!(sock.local() == local) || !(sock.remote() == remote)) continue;
+    bool ok;
+    if (err.type == icmpv4::Type::DestUnreachable &&
+        err.code == static_cast<uint8_t>(icmpv4::Unreachable::FragNeeded)) {
+      // RFC 1191; a router that does not say its MTU gets the 576-byte minimum.
+      ok = sock.on_packet_too_big(th->seq, err.next_hop_mtu ? err.next_hop_mtu : 576);
+    } else {
+      bool hard = err.type == icmpv4::Type::DestUnreachable &&
+                  (err.code == static_cast<uint8_t>(icmpv4::Unreachable::Protocol) ||
+                   err.code == static_cast<uint8_t>(icmpv4::Unreachable::Port));
+      ok = sock.on_icmp_error(q->dst, th->seq, hard);
+    }
+    if (!ok) ifc.stats.drop(Drop::IcmpIgnored);
+    return;
+  }
+  ifc.stats.drop(Drop::IcmpIgnored);
 }
 
 bool Stack::take_icmp_token(Interface& ifc, Instant now) {

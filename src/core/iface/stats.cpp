@@ -9,7 +9,7 @@ const char* const kDropNames[] = {
     "unknown_protocol", "no_listener",  "socket_full",       "ttl_expired",
     "reassembly",     "neighbor_queue_full", "neighbor_failed", "no_route",
     "tx_failed",      "too_big",        "arp_ignored",       "icmp_rate_limited",
-    "martian",
+    "martian",        "icmp_ignored",
 };
 static_assert(sizeof kDropNames / sizeof kDropNames[0] == static_cast<size_t>(Drop::Count),
               "one name per drop reason");

@@ -24,6 +24,7 @@ enum class Drop : uint8_t {
   ArpIgnored,        // an ARP packet not for us or not asked for
   IcmpRateLimited,   // an ICMP error suppressed by the rate limit
   Martian,           // a source address that cannot be (ours, broadcast, multicast)
+  IcmpIgnored,       // an ICMP error about no connection, or failing RFC 5927's checks
   Count
 };
 

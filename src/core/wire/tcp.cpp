@@ -200,4 +200,13 @@ Status Repr::emit(MutBytes buf, const IpAddress& src, const IpAddress& dst,
   return {};
 }
 
+Result<Quoted> Quoted::parse(Bytes quoted) {
+  if (quoted.size() < 8) return Err(Error::Truncated);
+  Quoted q;
+  q.src_port = load_be16(quoted.data() + field::kSrcPort);
+  q.dst_port = load_be16(quoted.data() + field::kDstPort);
+  q.seq = load_be32(quoted.data() + field::kSeq);
+  return q;
+}
+
 }  // namespace keel::wire::tcp

@@ -164,4 +164,14 @@ struct Repr {
   size_t write_options(uint8_t* out, bool linux_layout) const;
 };
 
+// Quoted — what an ICMP error must carry of a TCP header: its first 8 bytes (RFC 792),
+// the ports and the sequence number (RFC 5927 validates errors against it).
+struct Quoted {
+  uint16_t src_port = 0;
+  uint16_t dst_port = 0;
+  uint32_t seq = 0;
+  // parse — Truncated when fewer than 8 bytes were quoted.
+  static Result<Quoted> parse(Bytes quoted);
+};
+
 }  // namespace keel::wire::tcp

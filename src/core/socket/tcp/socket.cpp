@@ -964,3 +964,36 @@ Diagnostics Socket::diagnostics() const {
 }
 
 }  // namespace keel::tcp
+
+namespace keel::tcp {
+
+bool Socket::on_icmp_error(const IpAddress& src, uint32_t seq, bool hard) {
+  (void)src;
+  bool in_flight = state_ != State::Closed && seq_le(snd_una_, seq) && seq_lt(seq, snd_max_);
+  if (!in_flight) {
+    ++stats_.icmp_ignored;
+    return false;
+  }
+  ++stats_.icmp_accepted;
+  if (hard && (state_ == State::SynSent || state_ == State::SynReceived)) enter_closed(Error::Unreachable);
+  return true;
+}
+
+bool Socket::on_packet_too_big(uint32_t seq, uint16_t mtu) {
+  bool in_flight = state_ != State::Closed && seq_le(snd_una_, seq) && seq_lt(seq, snd_max_);
+  if (!in_flight) {
+    ++stats_.icmp_ignored;
+    return false;
+  }
+  ++stats_.icmp_accepted;
+  // 68 is the smallest IPv4 MTU (RFC 791); below 40 bytes of headers nothing fits.
+  uint32_t path_mss = (mtu < 68 ? 68u : uint32_t(mtu)) - 40 - (ts_on_ ? kTsOptionLen : 0);
+  if (path_mss >= smss_) return true;
+  smss_ = uint16_t(max_of<uint32_t>(path_mss, 8));
+  ++stats_.pmtu_reductions;
+  rexmit_one_ = true;  // the segment the router dropped goes again, now smaller
+  want_tx_ = true;
+  return true;
+}
+
+}  // namespace keel::tcp

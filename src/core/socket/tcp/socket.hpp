@@ -66,6 +66,7 @@ enum class Error : uint8_t {
   Refused,   // RST in answer to our SYN
   Reset,     // RST in a synchronized state
   TimedOut,  // retransmissions, user timeout or keepalive gave up
+  Unreachable,  // an ICMP hard error answered our SYN (RFC 1122 §4.2.3.9)
   Aborted,   // abort() was called
 };
 
@@ -112,6 +113,8 @@ struct Diagnostics {
   uint32_t dropped_unacceptable = 0;  // failed the acceptability or PAWS test
   uint32_t dropped_ooo = 0;           // out-of-order data without a free range
   uint32_t zero_window_probes = 0, keepalive_probes = 0;
+  uint32_t icmp_accepted = 0, icmp_ignored = 0;  // ICMP errors acted on / failing RFC 5927
+  uint32_t pmtu_reductions = 0;                   // RFC 1191 packet-too-big acted on
   bool window_scaling = false, timestamps = false, sack = false;
   uint8_t snd_wscale = 0, rcv_wscale = 0;
 };
@@ -199,6 +202,14 @@ class Socket {
   void process(Instant now, const IpAddress& src, const IpAddress& dst,
                const wire::tcp::Repr& seg);
   Optional<Outgoing> dispatch(Instant now, MutBytes payload_buf);
+  // on_icmp_error — an ICMP error quoting our segment with sequence number seq. Acted on
+  // only if snd_una <= seq < snd_max (RFC 5927 §4.1); a hard error (port or protocol
+  // unreachable) ends a connection still opening (RFC 1122 §4.2.3.9), others are soft
+  // (the connection goes on; its retransmissions decide). Returns whether accepted.
+  bool on_icmp_error(const wire::IpAddress& src, uint32_t seq, bool hard);
+  // on_packet_too_big — RFC 1191: the path MTU is mtu; the MSS shrinks to fit and the
+  // first unacknowledged segment is sent again at once. Same RFC 5927 check.
+  bool on_packet_too_big(uint32_t seq, uint16_t mtu);
   // poll_at — the next instant dispatch() has work; an instant in the past (0) means
   // now; none when nothing is pending.
   Optional<Instant> poll_at() const;
