@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tcp_lib.sh — helpers of the TCP interop tests, on top of lib.sh: keel-demo serves TCP
 # echo (7), discard (9) and HTTP (80: /dl/<bytes>, /ul, /stats); the kernel is the client
 # (curl, socat, /usr/bin/python3) in the namespace.
@@ -88,32 +89,63 @@ echo_check() {
   step "echo: $n bytes there and back, sha256 $(sha "$out" | cut -c1-16)… both ends"
 }
 
-# nft_loss IN_PCT OUT_PCT — random loss on the kernel side of the TAP, inside the
-# namespace only: IN_PCT of the frames keel sends are dropped on the kernel's input hook,
-# OUT_PCT of those the kernel sends to keel on its output hook (0: no rule). Replaces any
-# earlier loss rules; nft_loss 0 0 removes them.
+# start_keel_bridged ARGS... — start_keel, with the kernel's address on one end of a veth
+# pair whose other end is bridged with the TAP (all in the namespace):
+#   kernel TCP -> kv0 ==veth==> kv1 -> br0 -> TAP -> keel
+# so that nft_loss can drop frames on the bridge's forward path, where a drop is a real
+# loss for both TCPs. (A drop on the kernel's own output hook is no loss: the kernel's
+# TCP sees the netfilter verdict as a failed transmit and sends the segment again;
+# nothing goes missing on the wire.) Offloads are off on the veth, so every frame on the
+# bridge is one TCP segment. After stop_keel, unbridge_kernel removes the bridge and the
+# veth, so that the next start_keel (bridged or not) begins afresh.
+start_keel_bridged() {
+  KEEL_BRIDGE="stp_state 0"
+  start_keel "$@"
+  KEEL_BRIDGE=""
+  in_ns ip addr del "$KERNEL_IP/24" dev br0 || fail "cannot move $KERNEL_IP off br0"
+  in_ns ip link add kv0 type veth peer name kv1 || fail "cannot make the veth pair"
+  in_ns ethtool -K kv0 tso off gso off gro off >/dev/null 2>&1 || fail "ethtool -K kv0: cannot turn offloads off"
+  in_ns ethtool -K kv1 tso off gso off gro off >/dev/null 2>&1 || fail "ethtool -K kv1: cannot turn offloads off"
+  in_ns ip link set kv1 master br0
+  in_ns ip link set kv1 up
+  in_ns ip link set kv0 up
+  in_ns ip addr add "$KERNEL_IP/24" dev kv0
+  KERNEL_DEV=kv0
+  step "kernel at $KERNEL_IP on kv0, bridged to keel's TAP through kv1 and br0"
+}
+
+# unbridge_kernel — removes what start_keel_bridged made (the TAP went with keel-demo).
+unbridge_kernel() {
+  in_ns ip link del kv0 2>/dev/null || true  # and its peer kv1
+  in_ns ip link del br0 2>/dev/null || true
+}
+
+# nft_loss IN_PCT OUT_PCT — random loss of TCP frames on the bridge between the kernel and
+# keel (start_keel_bridged), inside the namespace only: IN_PCT of the frames keel sends,
+# OUT_PCT of those the kernel sends to keel (0: no rule). Replaces earlier loss rules;
+# nft_loss 0 0 removes them.
 nft_loss() {
   local in=$1 out=$2
-  in_ns nft delete table inet keeltest 2>/dev/null || true
+  in_ns nft delete table bridge keeltest 2>/dev/null || true
   [ "$in" = 0 ] && [ "$out" = 0 ] && return 0
   in_ns nft -f - <<EOF || fail "nft: cannot install the loss rules"
-table inet keeltest {
-  chain in {
-    type filter hook input priority 0; policy accept;
-    $([ "$in" = 0 ] || echo "iifname \"$KEEL_TAP\" meta l4proto tcp numgen random mod 100 < $in counter drop")
+table bridge keeltest {
+  chain from_keel {
+    type filter hook forward priority 0; policy accept;
+    $([ "$in" = 0 ] || echo "iifname \"$KEEL_TAP\" ip protocol tcp numgen random mod 100 < $in counter drop")
   }
-  chain out {
-    type filter hook output priority 0; policy accept;
-    $([ "$out" = 0 ] || echo "oifname \"$KEEL_TAP\" meta l4proto tcp numgen random mod 100 < $out counter drop")
+  chain to_keel {
+    type filter hook forward priority 0; policy accept;
+    $([ "$out" = 0 ] || echo "oifname \"$KEEL_TAP\" ip protocol tcp numgen random mod 100 < $out counter drop")
   }
 }
 EOF
-  step "nft (in $KEEL_NS): drop $in% of keel -> kernel, $out% of kernel -> keel TCP"
+  step "nft (bridge in $KEEL_NS): drop $in% of keel -> kernel, $out% of kernel -> keel TCP frames"
 }
 
-# nft_dropped CHAIN — packets the loss rule of CHAIN (in|out) dropped so far.
+# nft_dropped CHAIN — frames the loss rule of CHAIN (from_keel|to_keel) dropped so far.
 nft_dropped() {
-  in_ns nft list chain inet keeltest "$1" 2>/dev/null |
+  in_ns nft list chain bridge keeltest "$1" 2>/dev/null |
     sed -nE 's/.*counter packets ([0-9]+) bytes.*/\1/p' | head -n1
 }
 
@@ -191,4 +223,139 @@ keel_quality() {
 show_retransmissions() {
   timeout 60 tshark -n -r "$KEEL_PCAP" -Y 'tcp.analysis.retransmission || tcp.analysis.fast_retransmission' 2>/dev/null |
     head -n 20 >&2 || true
+}
+
+# echo_clients MODE COUNT MAX_SIZE DEADLINE_S — COUNT connections to keel's echo port from
+# /usr/bin/python3 in the namespace, MODE sequential (one after the other) or concurrent
+# (all connected at once, served by one selector loop). Connection i sends 1 + (i * 7919)
+# % MAX_SIZE random bytes, shuts down its write side, reads until keel's FIN and compares
+# byte for byte. Output ($WORK/clients.MODE): one line per connection ("ok I BYTES MS" or
+# "bad I REASON"), then "summary ok=N bad=M sent=BYTES sha_sent=… sha_back=…". The
+# whole run stops at DEADLINE_S (what is unfinished then is reported bad).
+echo_clients() {
+  local mode=$1 count=$2 max=$3 deadline=$4 rc=0
+  cat >"$WORK/echo_clients.py" <<'EOF'
+import errno, hashlib, os, selectors, socket, sys, time
+mode, count, max_size, deadline, host = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+start = time.monotonic()
+end = start + deadline
+payloads = [os.urandom(1 + (i * 7919) % max_size) for i in range(count)]
+results = [None] * count
+def report():
+    sent = hashlib.sha256(); back = hashlib.sha256(); ok = 0
+    for i, r in enumerate(results):
+        if r and r[0] == "ok":
+            ok += 1
+            print("ok %d %d %d" % (i, len(payloads[i]), r[1]))
+        else:
+            print("bad %d %s" % (i, r[1] if r else "unfinished at the deadline"))
+    for i, p in enumerate(payloads):
+        sent.update(p)
+        if results[i] and results[i][0] == "ok": back.update(results[i][2])
+    print("summary ok=%d bad=%d sent=%d sha_sent=%s sha_back=%s seconds=%.3f" % (
+        ok, count - ok, sum(map(len, payloads)), sent.hexdigest(), back.hexdigest(), time.monotonic() - start))
+def check(i, got, t0):
+    ms = int((time.monotonic() - t0) * 1000)
+    if got == payloads[i]: results[i] = ("ok", ms, got)
+    else: results[i] = ("bad", "got %d bytes back of %d, %s" % (len(got), len(payloads[i]), "a prefix" if payloads[i].startswith(got) else "different"))
+if mode == "sequential":
+    for i in range(count):
+        t0 = time.monotonic()
+        left = end - t0
+        if left <= 0: break
+        try:
+            s = socket.create_connection((host, 7), timeout=left)
+            s.settimeout(max(0.001, end - time.monotonic()))
+            s.sendall(payloads[i]); s.shutdown(socket.SHUT_WR)
+            got = bytearray()
+            while True:
+                b = s.recv(65536)
+                if not b: break
+                got += b
+            s.close()
+            check(i, bytes(got), t0)
+        except OSError as e:
+            results[i] = ("bad", "%s after %d ms" % (e.__class__.__name__ + ": " + str(e), int((time.monotonic() - t0) * 1000)))
+else:
+    sel = selectors.DefaultSelector()
+    state = {}
+    for i in range(count):
+        s = socket.socket(); s.setblocking(False)
+        try: s.connect((host, 7))
+        except BlockingIOError: pass
+        state[s] = [i, 0, bytearray(), time.monotonic(), False]
+        sel.register(s, selectors.EVENT_WRITE | selectors.EVENT_READ)
+    while state and time.monotonic() < end:
+        for key, ev in sel.select(timeout=0.2):
+            s = key.fileobj; st = state[s]; i = st[0]
+            try:
+                if ev & selectors.EVENT_WRITE and not st[4]:
+                    err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    if err: raise OSError(err, os.strerror(err))
+                    n = s.send(payloads[i][st[1]:])
+                    st[1] += n
+                    if st[1] == len(payloads[i]):
+                        s.shutdown(socket.SHUT_WR); st[4] = True
+                        sel.modify(s, selectors.EVENT_READ)
+                    continue
+                if ev & selectors.EVENT_READ:
+                    b = s.recv(65536)
+                    if b: st[2] += b; continue
+                    if not st[4]: raise OSError(0, "EOF before everything was sent")
+                    check(i, bytes(st[2]), st[3])
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError as e:
+                results[i] = ("bad", "%s after %d ms" % (e.__class__.__name__ + ": " + str(e), int((time.monotonic() - st[3]) * 1000)))
+            sel.unregister(s); s.close(); del state[s]
+report()
+EOF
+  in_ns timeout $((deadline + 15)) "$PY" "$WORK/echo_clients.py" "$mode" "$count" "$max" "$deadline" "$KEEL_IP" \
+    >"$WORK/clients.$mode" 2>"$WORK/clients.$mode.err" || rc=$?
+  [ "$rc" -eq 0 ] || fail "the $mode echo clients exited $rc: $(tail -n 5 "$WORK/clients.$mode.err")"
+  grep -q '^summary ' "$WORK/clients.$mode" || fail "the $mode echo clients printed no summary"
+}
+
+# http_raw MODE PATH ARG — one HTTP/1.1 GET to keel from /usr/bin/python3 in the namespace,
+# bounded by 30 s:
+#   halfclose PATH OUT — sends the request, shuts down its write side at once (half-close:
+#     the FIN follows the request), reads the response until keel's FIN; the body goes
+#     to OUT; prints "port=P status=S head=H body=B".
+#   abort PATH N — reads until N bytes of the response arrived, then closes with
+#     SO_LINGER 0 (the kernel sends RST); prints "port=P read=R".
+http_raw() {
+  local rc=0
+  cat >"$WORK/http_raw.py" <<'EOF'
+import socket, struct, sys
+mode, path, arg, host = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+s = socket.create_connection((host, 80), timeout=30)
+port = s.getsockname()[1]
+s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (path, host)).encode())
+if mode == "halfclose":
+    s.shutdown(socket.SHUT_WR)
+    got = bytearray()
+    while True:
+        b = s.recv(65536)
+        if not b: break
+        got += b
+    s.close()
+    end = got.find(b"\r\n\r\n")
+    head = bytes(got[:end + 4]) if end >= 0 else bytes(got)
+    body = bytes(got[end + 4:]) if end >= 0 else b""
+    open(arg, "wb").write(body)
+    status = head.split(b" ", 2)[1].decode() if head.startswith(b"HTTP/1.1 ") else "none"
+    print("port=%d status=%s head=%d body=%d" % (port, status, len(head), len(body)))
+else:
+    want, got = int(arg), 0
+    while got < want:
+        b = s.recv(65536)
+        if not b: break
+        got += len(b)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    print("port=%d read=%d" % (port, got))
+EOF
+  # shellcheck disable=SC2034  # read by the tests
+  HTTP_RAW=$(in_ns timeout 40 "$PY" "$WORK/http_raw.py" "$1" "$2" "$3" "$KEEL_IP" 2>"$WORK/http_raw.err") || rc=$?
+  [ "$rc" -eq 0 ] || fail "http_raw $1 $2 exited $rc: $(tail -n 5 "$WORK/http_raw.err")"
 }
