@@ -210,6 +210,10 @@ class Stack {
     bool open = false;
     uint16_t generation = 0;
     tcp::FixedListener<config::kTcpBacklog> listener;
+    // Connections taken out of the listener into sockets the moment they are
+    // established, so data the peer sends before accept() lands in a receive buffer;
+    // tcp_accept() hands them out in order.
+    Queue<Handle, config::kTcpBacklog> ready;
   };
   // CookieCodec — the listener's SYN-cookie hook over tcp::SynCookies.
   class CookieCodec final : public tcp::SynCookieCodec {
@@ -297,6 +301,8 @@ class Stack {
   void tcp_reset_for(const Ipv4Info& ip, const wire::tcp::Repr& seg, Instant now);
   uint16_t tcp_mss_to(const wire::Ipv4Address& dst);
   bool tcp_port_in_use(uint16_t port) const;
+  // adopt_established — moves a listener's established connections into sockets.
+  void adopt_established(ListenerSlot& l, Instant now);
   bool deliver_raw(const Ipv4Info& ip);
   void send_icmp_error(Interface& ifc, const Ipv4Info& ip, uint8_t type, uint8_t code,
                        uint32_t rest, Instant now);

@@ -160,6 +160,13 @@ void Stack::close(Handle h) {
     t->socket.close();
     t->open = false;
   } else if (ListenerSlot* l = slot_of(listeners_, h, Handle::Kind::TcpListener)) {
+    // Connections nobody accepted are reset, as Linux does when a listener closes.
+    while (Optional<Handle> c = l->ready.pop()) {
+      if (TcpSlot* t = slot_of(tcp_, *c, Handle::Kind::Tcp)) {
+        t->socket.abort();
+        t->open = false;
+      }
+    }
     l->listener.close();
     l->open = false;
   }

@@ -105,18 +105,25 @@ tcp::Listener* Stack::tcp_listener(Handle h) {
   return s ? &s->listener : nullptr;
 }
 
+void Stack::adopt_established(ListenerSlot& l, Instant now) {
+  while (l.listener.pending_accepts() != 0 && !l.ready.full()) {
+    auto h = tcp_open();
+    if (!h) return;  // no socket free: the connection waits in the listener's queue
+    if (!l.listener.accept(now, tcp_[h->index].socket)) {
+      tcp_[h->index].open = false;
+      return;
+    }
+    (void)l.ready.push(*h);
+  }
+}
+
 Result<Handle, StackError> Stack::tcp_accept(Handle listener, Instant now) {
   ListenerSlot* l = tcp_slot(listeners_, listener, Handle::Kind::TcpListener);
   if (!l) return Err(StackError::NotFound);
-  if (l->listener.pending_accepts() == 0) return Err(StackError::NotFound);
-  auto h = tcp_open();
-  if (!h) return h;
-  tcp::Socket& sock = tcp_[h->index].socket;
-  if (!l->listener.accept(now, sock)) {
-    tcp_[h->index].open = false;
-    return Err(StackError::NotFound);
-  }
-  return h;
+  adopt_established(*l, now);
+  Optional<Handle> h = l->ready.pop();
+  if (!h) return Err(StackError::NotFound);
+  return *h;
 }
 
 void Stack::receive_tcp(Interface& ifc, const Ipv4Info& ip, Instant now) {
@@ -135,6 +142,7 @@ void Stack::receive_tcp(Interface& ifc, const Ipv4Info& ip, Instant now) {
   for (ListenerSlot& s : listeners_) {
     if (!s.open || !s.listener.accepts(src, dst, *seg)) continue;
     s.listener.process(now, src, dst, *seg);
+    adopt_established(s, now);
     return;
   }
   ifc.stats.drop(Drop::NoListener);

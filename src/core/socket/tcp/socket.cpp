@@ -310,10 +310,15 @@ void Socket::process_syn_sent(Instant now, const Repr& seg) {
     snd_wnd_ = max_snd_wnd_ = seg.window;  // the SYN-ACK's own window is never scaled
     snd_wl1_ = seg.seq;
     snd_wl2_ = seg.ack;
-    if (ts_on_ && seg.timestamps->tsecr != 0)
-      rtt_sample(Duration::millis(int64_t(tsval(now) - seg.timestamps->tsecr)));
-    else if (retries_ == 0)
-      rtt_sample(now - last_tx_);
+    // No sample from a handshake that needed retransmissions (Karn): a SYN,ACK the
+    // peer retransmitted echoes the timestamp of an older SYN, and one sample of
+    // seconds would keep the RTO there for the whole connection.
+    if (retries_ == 0) {
+      if (ts_on_ && seg.timestamps->tsecr != 0)
+        rtt_sample(Duration::millis(int64_t(tsval(now) - seg.timestamps->tsecr)));
+      else
+        rtt_sample(now - last_tx_);
+    }
     retries_ = 0;
     rto_at_ = none;
     last_progress_ = now;
@@ -404,9 +409,12 @@ void Socket::process_synchronized(Instant now, const Repr& seg) {
     return;
   }
 
-  // Timestamps: remember the peer's clock (RFC 7323 §4.3).
+  // Timestamps: remember the peer's clock (RFC 7323 §4.3 step 2: SEG.TSval >= TS.Recent
+  // and SEG.SEQ <= Last.ACK.sent). A retransmission of data we already have counts too:
+  // echoing the older original's time instead inflates the peer's RTT by its whole RTO,
+  // and under heavy loss the RTO then never comes down.
   if (ts_on_ && seg.timestamps && seq_le(seg.seq, last_ack_sent_) &&
-      seq_le(last_ack_sent_, seg.seq + seg_len))
+      !seq_lt(seg.timestamps->tsval, ts_recent_))
     ts_recent_ = seg.timestamps->tsval;
 
   // Fourth: SYN in a synchronized state (RFC 5961 §4): challenge ACK; a retransmitted
