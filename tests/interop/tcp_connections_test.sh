@@ -20,20 +20,21 @@ SEQ_LIMIT=55   # seconds for all 200 (a short connection takes a few ms)
 CONC_LIMIT=40  # seconds for all 50 (kernel SYN/data retransmissions back off: 0.2, 0.4, ... s)
 start_keel --ip "$KEEL_IP/24"
 
-# clients_result MODE COUNT — the summary of one run; fails listing the bad connections.
+# clients_result MODE COUNT — the summary of one run; a shortfall is recorded (expect) with
+# the first failures shown, so that keel's own account is still collected and printed.
 clients_result() {
-  local mode=$1 count=$2 out="$WORK/clients.$1" summary ok
+  local mode=$1 count=$2 out="$WORK/clients.$1" summary ok slowest
   summary=$(grep '^summary ' "$out")
   ok=$(sed -nE 's/^summary ok=([0-9]+) .*/\1/p' <<<"$summary")
+  slowest=$(awk '$1 == "ok" { if ($4 > m) m = $4 } END { print m + 0 }' "$out")
   if [ "$ok" -ne "$count" ]; then
-    grep '^bad ' "$out" | head -n 20 >&2
-    fail "$mode: $ok of $count connections echoed exactly (first 20 failures above; $summary)"
+    grep '^bad ' "$out" | head -n 20 | sed "s/^/    $mode: /" >&2
+    expect false -- "$mode: $ok of $count connections echoed exactly (failures above; slowest success $slowest ms; $summary)"
+    return 0
   fi
   if ! [[ $summary =~ sha_sent=([0-9a-f]+)\ sha_back=([0-9a-f]+) ]] || [ "${BASH_REMATCH[1]}" != "${BASH_REMATCH[2]}" ]; then
     fail "$mode: sha256 of everything sent and everything echoed differ: $summary"
   fi
-  local slowest
-  slowest=$(awk '$1 == "ok" { if ($4 > m) m = $4 } END { print m + 0 }' "$out")
   step "$mode: $count of $count connections echoed byte-exact ($(sed -nE 's/.* sent=([0-9]+) .*/\1/p' <<<"$summary") bytes, sha256 ${BASH_REMATCH[1]:0:16}… both ends; $(sed -nE 's/.* seconds=([0-9.]+)$/\1/p' <<<"$summary") s in all, slowest connection $slowest ms)"
 }
 
@@ -50,7 +51,8 @@ keel_quality
 # keel's own account: one finished echo connection per client, each with the client's
 # byte count read and written back.
 accepted=$(listener_stat 7 accepted)
-expect [ "$accepted" -eq $((SEQ + CONC)) ] -- "keel accepted $accepted connections on port 7, expected $((SEQ + CONC))"
+clients_ok=$(awk '$1 == "ok"' "$WORK/clients.sequential" "$WORK/clients.concurrent" | wc -l)
+expect [ "$accepted" -eq "$clients_ok" ] -- "keel accepted $accepted connections on port 7, $clients_ok clients were echoed"
 keel_lines '^keel-demo: tcp done service=echo ' | sed -nE 's/.* read=([0-9]+) written=([0-9]+) .*/\1 \2/p' >"$WORK/keel.sizes"
 bad_lines=$(awk '$1 != $2' "$WORK/keel.sizes" | wc -l)
 expect [ "$bad_lines" -eq 0 ] -- "keel wrote back a different number of bytes than it read on $bad_lines connections"
