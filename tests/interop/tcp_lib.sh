@@ -78,12 +78,15 @@ ul_check() {
 
 # echo_check N [LIMIT_S] — N random bytes through keel's TCP echo (port 7) with socat:
 # socat writes them, half-closes after the last (shut-write on stdin EOF), reads the echo
-# until keel's FIN. The same N bytes must come back (sha256 both ends).
+# until keel's FIN, all within LIMIT_S. The same N bytes must come back (sha256 both ends).
 echo_check() {
   local n=$1 limit=${2:-40} in="$WORK/echo.$1" out="$WORK/echo.$1.back" rc=0
   [ -f "$in" ] || random_file "$n" "$in"
-  in_ns timeout $((limit + 10)) socat -T "$limit" -t "$limit" - "TCP4:$KEEL_IP:7" \
+  in_ns timeout "$limit" socat -T "$limit" -t "$limit" - "TCP4:$KEEL_IP:7" \
     <"$in" >"$out" 2>"$WORK/socat.err" || rc=$?
+  if [ "$rc" -eq 124 ]; then
+    fail "socat echo of $n bytes did not finish within ${limit}s: $(stat -c %s "$out") bytes back"
+  fi
   [ "$rc" -eq 0 ] || fail "socat echo of $n bytes exited $rc: $(cat "$WORK/socat.err")"
   expect_same "$in" "$out" "echo of $n bytes"
   step "echo: $n bytes there and back, sha256 $(sha "$out" | cut -c1-16)… both ends"
