@@ -379,7 +379,11 @@ int main(int argc, char** argv) {
       auto p = wire::icmpv4::Packet::check(Bytes(buf.data(), r->length));
       if (p) say("ping reply from=%s seq=%u bytes=%zu", format_ip(r->remote).c_str(), p->seq(), r->length);
     }
+    uint64_t rx_before = stack.stats(id).rx_frames;
     Optional<Instant> at = loop.run_once();  // send what the application queued
+    // Frames taken in by that pass (data, a FIN, a new connection) must reach the
+    // applications now, not when the next timer happens to wake the loop.
+    if (stack.stats(id).rx_frames != rx_before) continue;
     if (!opt.ping.empty() && pings_sent < opt.ping_count && (!at || next_ping < *at)) at = next_ping;
     if (at && *at <= clock.now()) continue;
     waker.wait(at);
