@@ -67,6 +67,10 @@ struct StackConfig {
   Duration reassembly_timeout = Duration::seconds(15);
   iface::NeighborConfig neighbor;
   uint8_t gratuitous_arps = 2;       // announcements when an address is set (RFC 5227 §2.3)
+  // tcp_min_rto — the floor of every TCP socket's RTO. RFC 6298 (2.4) says 1 s; Linux
+  // (and most stacks) use 200 ms, which recovers five times faster from a lost
+  // retransmission on a LAN. Sockets may set their own (tcp::Options::min_rto).
+  Duration tcp_min_rto = Duration::millis(200);
   Duration gratuitous_interval = Duration::seconds(2);
 };
 

@@ -54,6 +54,7 @@ Result<Handle, StackError> Stack::tcp_open() {
     s.open = true;
     ++s.generation;
     s.socket.options() = tcp::Options{};
+    s.socket.options().min_rto = config_.tcp_min_rto;
     return Handle{Handle::Kind::Tcp, static_cast<uint8_t>(i), s.generation};
   }
   return Err(StackError::NoRoom);
