@@ -50,7 +50,7 @@ sack_check() {
 
 # connection_report NAME — keel's view of its connections (retransmissions, timeouts).
 connection_report() {
-  keel_lines '^keel-demo: tcp done ' | sed -E "s/^keel-demo: tcp done /    $1: /"
+  keel_lines '^keel-demo: tcp done ' | sed -E "s|^keel-demo: tcp done |    $1: |"
 }
 
 for loss in 1 5; do
