@@ -70,7 +70,7 @@ dl_check 100000  # keel still serves, byte-exact
 for i in 1 2 3 4 5 6 7 8 9 10; do echo_check $((1000 + i)) 10; done  # more than kTcpSockets, one at a time
 
 stop_keel
-check_pcap "$KEEL_PCAP"
+check_tcp_pcap "$KEEL_PCAP"
 keel_quality
 accepted=$(listener_stat 80 accepted)
 expect [ "$accepted" -eq 5 ] -- "keel accepted $accepted HTTP connections, expected 5"
@@ -128,7 +128,7 @@ for mtu in 1280 576; do
   dl_check 1000000
   echo_check 1000000
   stop_keel
-  check_pcap "$KEEL_PCAP"
+  check_tcp_pcap "$KEEL_PCAP"
   keel_quality
   syn_mss=$(tcp_fields "ip.src == $KERNEL_IP && tcp.flags.syn == 1 && tcp.flags.ack == 0" tcp.options.mss_val | sort -u | tr '\n' ' ')
   synack_mss=$(tcp_fields "ip.src == $KEEL_IP && tcp.flags.syn == 1 && tcp.flags.ack == 1" tcp.options.mss_val | sort -u | tr '\n' ' ')

@@ -45,7 +45,7 @@ clients_result concurrent $CONC
 
 stop_keel
 keel_lines '^keel-demo: tcp listener port=7 ' | sed 's/^keel-demo: /    /'
-check_pcap "$KEEL_PCAP"
+check_tcp_pcap "$KEEL_PCAP"
 keel_quality
 
 # keel's own account: one finished echo connection per client, each with the client's

@@ -68,7 +68,7 @@ for loss in 1 5; do
     fail "loss $loss%: nftables dropped $dropped_in frames from keel and $dropped_out to keel: the loss did not apply"
   fi
   step "loss $loss%: nftables dropped $dropped_in frames from keel, $dropped_out to keel"
-  check_pcap "$KEEL_PCAP"
+  check_tcp_pcap "$KEEL_PCAP"
   sack_check "loss $loss%"
   keel_quality
   expect_all
@@ -83,7 +83,7 @@ keel_lines '^keel-demo: faults ' | sed 's/^keel-demo: /    /'
 reordered=$(($(keel_stat faults_rx reordered) + $(keel_stat faults_tx reordered)))
 queue_drops=$(($(keel_stat faults_rx queue_drops) + $(keel_stat faults_tx queue_drops)))
 [ "$reordered" -gt 0 ] || fail "keel's fault injector reordered nothing"
-check_pcap "$KEEL_PCAP"
+check_tcp_pcap "$KEEL_PCAP"
 keel_quality
 expect [ "$queue_drops" -eq 0 ] -- "keel's fault injector dropped $queue_drops frames from its delay queue (this run is meant to be lossless)"
 expect_all

@@ -27,7 +27,7 @@ TIMEOUTS=$(kernel_stat TcpExtTCPTimeouts)
 TAP_TX_DROPPED=$(in_ns ip -s -j link show "$KEEL_TAP" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"])')
 
 stop_keel
-check_pcap "$KEEL_PCAP"
+check_tcp_pcap "$KEEL_PCAP"
 
 # Three connections, one handshake each.
 syns=$(pcap_count "$KEEL_PCAP" "ip.src == $KERNEL_IP && tcp.flags.syn == 1 && tcp.flags.ack == 0")
