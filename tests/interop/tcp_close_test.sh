@@ -105,15 +105,20 @@ expect [ $ok = 1 ] -- "/dl/1000000: keel's FIN (frame $efin) should come before 
 expect [ "$fin_seqs" = "$want " ] -- "/dl/1000000: keel's FIN at relative sequence '${fin_seqs% }', expected $want (1 + $DL_HEAD head + 1000000 body)"
 step "/dl/1000000 (port $DL_PORT): keel's FIN at frame $efin, seq ${fin_seqs% } = 1 + $DL_HEAD + 1000000; the kernel's FIN follows at frame $kfin"
 
-# The kernel's resets: seen, obeyed, never answered.
+# The kernel's resets: seen, obeyed, never answered. Only a RST whose sequence number is
+# exactly keel's RCV.NXT (the end of the kernel's data and FIN) ends the connection (RFC
+# 5961 §3.2): the kernel answers keel's segments that crossed its FIN with RSTs at the
+# FIN's own number, which keel must ignore. After the first exact RST keel sends nothing.
 MAXFS_PORT=$(stream_port 'http.request.uri == "/dl/5000000"')
 for port in "$ABORT_PORT" "$MAXFS_PORT"; do
-  rst=$(first_frame "ip.src == $KERNEL_IP && tcp.srcport == $port && tcp.flags.reset == 1")
-  [ "$rst" -gt 0 ] || fail "capture: no RST from the kernel on port $port"
+  kend=$(tcp_fields "ip.src == $KERNEL_IP && tcp.srcport == $port && tcp.flags.reset == 0" tcp.seq tcp.len tcp.flags.fin |
+    awk '{ e = $1 + $2 + ($3 == "1" || $3 == "True" ? 1 : 0); if (e > m) m = e } END { print m + 0 }')
+  rst=$(first_frame "ip.src == $KERNEL_IP && tcp.srcport == $port && tcp.flags.reset == 1 && tcp.seq == $kend")
+  [ "$rst" -gt 0 ] || fail "capture: no RST from the kernel at relative sequence $kend on port $port"
   later=$(pcap_count "$KEEL_PCAP" "ip.src == $KEEL_IP && tcp.dstport == $port && frame.number > $rst")
   kernel_rsts=$(pcap_count "$KEEL_PCAP" "ip.src == $KERNEL_IP && tcp.srcport == $port && tcp.flags.reset == 1")
-  expect [ "$later" -eq 0 ] -- "port $port: keel sent $later segments after the kernel's RST (frame $rst)"
-  step "port $port: the kernel's RST at frame $rst ($kernel_rsts in all); keel sent $later segments after it"
+  expect [ "$later" -eq 0 ] -- "port $port: keel sent $later segments after the kernel's RST at its RCV.NXT (frame $rst)"
+  step "port $port: the kernel's first RST at RCV.NXT ($kend) is frame $rst ($kernel_rsts RSTs in all); keel sent $later segments after it"
 done
 keel_rsts=$(pcap_count "$KEEL_PCAP" "ip.src == $KEEL_IP && tcp.flags.reset == 1")
 expect [ "$keel_rsts" -eq 0 ] -- "keel sent $keel_rsts RSTs (none of these connections called for one)"
