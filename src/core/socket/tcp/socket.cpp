@@ -789,6 +789,13 @@ Outgoing Socket::make(Instant now, uint32_t seq, uint8_t flags, Bytes payload) {
 // segment_at — a segment of up to max_len data bytes from seq, with the FIN when it
 // reaches the end of queued data after close(). Advances snd_nxt/snd_max.
 Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, uint32_t max_len) {
+  // SACK blocks ride on data segments too: their bytes come out of the payload, or the
+  // packet would pass the MTU (RFC 6691 §2; make() adds 2 NOPs + 2 + 8 per block).
+  if (sack_on_ && !ooo_.is_empty()) {
+    uint32_t blocks = min_of<uint32_t>(uint32_t(ooo_.size()), ts_on_ ? 3 : 4);
+    uint32_t opt = 4 + 8 * blocks;
+    max_len = max_len > opt ? max_len - opt : 0;
+  }
   uint32_t end = data_end();
   uint32_t avail = seq_lt(seq, end) ? end - seq : 0;
   uint32_t n = min_of<uint32_t>(min_of<uint32_t>(avail, max_len), uint32_t(buf.size()));
