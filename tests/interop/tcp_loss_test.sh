@@ -21,9 +21,9 @@ interop_begin curl socat sha256sum nft ethtool bridge
 
 # 5 MB: without SACK-based recovery yet, 20 MB at 5 % loss take over a minute here.
 SIZE=5000000
-# 60 s: keel has no SACK-based recovery yet (RFC 6675 scoreboard not wired), so at 1 %
+# 120 s: keel has no SACK-based recovery yet (RFC 6675 scoreboard not wired), so at 1 %
 # loss in both directions a 20 MB echo takes 10-30 s on this busy 2-core machine.
-LIMIT=${KEEL_TCP_LIMIT:-60}  # KEEL_TCP_LIMIT: another bound, to study a slow stack
+LIMIT=${KEEL_TCP_LIMIT:-120}  # KEEL_TCP_LIMIT: another bound, to study a slow stack
 
 # transfers NAME — the two transfers of one run.
 transfers() {

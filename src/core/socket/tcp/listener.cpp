@@ -154,8 +154,13 @@ void Listener::process(Instant now, const IpAddress& src, const IpAddress& dst, 
         if (!seg.payload.empty() || (seg.flags & flag::kFin)) ++stats_.dropped_before_accept;
         return;
       }
-      if (!mss) ++stats_.cookies_rejected;
       if (mss) return;  // valid but no room: drop, the peer retransmits
+      ++stats_.cookies_rejected;
+      // A cookie connection whose completing ACK was dropped (no room) sends data next;
+      // its sequence number no longer gives the client's ISN, so the cookie cannot be
+      // checked. Drop it without a RST: the client's retransmission from its first byte
+      // checks, while a RST would kill a real connection.
+      if (!seg.payload.empty()) return;
     }
     reply_rst(src, dst, seg);
     return;
