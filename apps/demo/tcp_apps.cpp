@@ -223,9 +223,10 @@ void TcpApps::report_done(const Conn& c) {
   if (s) {
     tcp::Diagnostics d = s->diagnostics();
     std::printf(" peer_port=%u state=%s retransmissions=%u timeouts=%u fast_recoveries=%u sack_recoveries=%u"
-                " dup_acks=%u sack=%d timestamps=%d wscale=%u",
+                " lost_retransmissions=%u dup_acks=%u sack=%d timestamps=%d wscale=%u",
                 s->remote().port, tcp::state_name(d.state), d.retransmissions, d.timeouts, d.fast_recoveries,
-                d.sack_recoveries, d.dup_acks, d.sack ? 1 : 0, d.timestamps ? 1 : 0, d.snd_wscale);
+                d.sack_recoveries, d.lost_retransmissions, d.dup_acks, d.sack ? 1 : 0, d.timestamps ? 1 : 0,
+                d.snd_wscale);
   } else {
     std::printf(" state=gone");
   }
