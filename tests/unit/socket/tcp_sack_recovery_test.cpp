@@ -266,5 +266,43 @@ TEST(TcpSackRecovery, early_retransmit_repairs_a_small_window_after_the_probe) {
   EXPECT_EQ(got, d);
 }
 
+TEST(TcpSackRecovery, a_recovery_undone_when_the_original_arrives_first_and_dupthresh_grows) {
+  Pair<65536, 65536> p;
+  ASSERT_TRUE(p.connect());
+  // Segment 1 is held back (reordered): the first copy is kept aside, the fast
+  // retransmission is lost, and the held original then arrives.
+  std::vector<uint8_t> held;
+  bool held_once = false, rexmit_dropped = false;
+  p.sim.drop_if = [&](const Seg& s) {
+    if (s.from != 'A' || s.repr.seq != seq_of(1)) return false;
+    if (!held_once) {
+      held = s.bytes;
+      return held_once = true;
+    }
+    if (!rexmit_dropped) return rexmit_dropped = true;
+    return false;
+  };
+  auto d = data_of(10 * kSeg);
+  ASSERT_EQ(*p.client.send(Bytes(d.data(), d.size())), d.size());
+  auto before = p.client.diagnostics();
+  ASSERT_TRUE(p.sim.run_until([&] { return rexmit_dropped; }, secs(5)));
+  EXPECT_EQ(p.client.diagnostics().fast_recoveries, 1u);
+  auto packet = wire::tcp::Packet::check(Bytes(held.data(), held.size()));
+  ASSERT_TRUE(packet);
+  auto original = wire::tcp::Repr::parse(*packet, kAddrA, kAddrB, true);
+  ASSERT_TRUE(original);
+  p.sim.inject('B', *original);
+  ASSERT_TRUE(p.sim.run_until([&] { return p.server.recv_queue() == d.size(); }, secs(5)));
+  p.sim.run_for(ms(100));
+  auto diag = p.client.diagnostics();
+  EXPECT_EQ(diag.spurious_recoveries, 1u);
+  EXPECT_EQ(diag.timeouts, 0u);
+  // The congestion window was not halved: it grew from where it was (slow start).
+  EXPECT_GT(diag.cwnd, before.cwnd);
+  EXPECT_EQ(diag.ssthresh, before.ssthresh);
+  // Eight segments had been SACKed above segment 1 when it came: DupThresh follows.
+  EXPECT_EQ(diag.dup_thresh, 9u);
+}
+
 }  // namespace
 }  // namespace keel::test::tcp_sim

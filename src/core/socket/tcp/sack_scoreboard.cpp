@@ -150,7 +150,7 @@ bool SackScoreboard::is_lost(uint32_t seq) const {
       ++above;
     }
   }
-  return above >= kDupThresh || bytes > (kDupThresh - 1) * smss_;
+  return above >= dup_thresh_ || bytes > (dup_thresh_ - 1) * smss_;
 }
 
 uint32_t SackScoreboard::set_pipe() {

@@ -38,8 +38,10 @@ class SackScoreboard {
  public:
   // kMaxRanges — SACKed ranges remembered; 8 cover two ACKs' worth of 4-block options.
   static constexpr size_t kMaxRanges = 8;
-  // kDupThresh — RFC 6675 §2 DupThresh.
+  // kDupThresh — RFC 6675 §2 DupThresh, where every connection starts; a socket that
+  // finds its retransmissions spurious (reordering) raises it with set_dup_thresh().
   static constexpr uint32_t kDupThresh = 3;
+  static constexpr uint32_t kMaxDupThresh = 16;
   // kMaxRetransmitMarks — recent retransmissions remembered for loss detection.
   static constexpr size_t kMaxRetransmitMarks = 8;
 
@@ -86,8 +88,8 @@ class SackScoreboard {
   // on_send_new — new data up to end went out outside next_seg() (normal sending).
   void on_send_new(uint32_t end) { on_sent({Segment::Kind::NewData, high_data_, end}); }
 
-  // is_lost — RFC 6675 IsLost(seq): seq is unSACKed, outstanding, and either kDupThresh
-  // discontiguous SACKed ranges or more than (kDupThresh - 1) * SMSS SACKed bytes lie
+  // is_lost — RFC 6675 IsLost(seq): seq is unSACKed, outstanding, and either DupThresh
+  // discontiguous SACKed ranges or more than (DupThresh - 1) * SMSS SACKed bytes lie
   // above it.
   bool is_lost(uint32_t seq) const;
   // first_lost — IsLost(HighACK + 1): the §5 alternative trigger of loss recovery.
@@ -102,6 +104,13 @@ class SackScoreboard {
   uint32_t unsacked_run(uint32_t seq) const;
   // sacked_below — octets SACKed between snd_una and seq.
   uint32_t sacked_below(uint32_t seq) const;
+  // set_dup_thresh — DupThresh from now on (at least kDupThresh, at most kMaxDupThresh).
+  void set_dup_thresh(uint32_t n) {
+    dup_thresh_ = n < kDupThresh ? kDupThresh : n > kMaxDupThresh ? kMaxDupThresh : n;
+  }
+  uint32_t dup_thresh() const { return dup_thresh_; }
+  // end_recovery — the recovery was undone (its retransmission proved spurious).
+  void end_recovery() { in_recovery_ = false; }
   // set_smss — the sender's MSS changed (path MTU discovery).
   void set_smss(uint32_t smss) { smss_ = smss == 0 ? 1 : smss; }
 
@@ -167,6 +176,7 @@ class SackScoreboard {
   uint32_t rescue_rxt_ = 0;
   uint32_t pipe_ = 0;
   uint32_t smss_ = 536;
+  uint32_t dup_thresh_ = kDupThresh;
   uint32_t forgotten_ = 0;
   bool in_recovery_ = false;
   bool recovery_point_set_ = false;

@@ -54,6 +54,8 @@ void Socket::reset_connection() {
   inflation_ = 0;
   rexmit_one_ = probe_due_ = ka_due_ = ack_now_ = rst_pending_ = false;
   tlp_due_ = tlp_outstanding_ = false;
+  undo_armed_ = false;
+  dup_thresh_ = SackScoreboard::kDupThresh;
   sack_first_ = none;
   acks_owed_ = 0;
   rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = tlp_at_ = none;
@@ -463,6 +465,7 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
   uint32_t wnd = uint32_t(seg.window) << snd_wscale_;
   bool new_ack = seq_lt(snd_una_, ack);
   // The scoreboard sees every acceptable ACK: its cumulative ack and SACK blocks.
+  uint32_t sacked_before = sb_.highest_sacked();
   uint32_t newly_sacked = sack_on_ ? sb_.update(ack, seg.sack, seg.sack_count).newly_sacked : 0;
 
   if (new_ack) {
@@ -504,6 +507,7 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
       rto_ = clamp_to(opt_.initial_rto, opt_.min_rto, opt_.max_rto);
     }
     dupacks_ = 0;
+    if (cc().state().in_recovery) undo_if_spurious(seg, sacked_before);
     if (cc().state().in_recovery) {
       if (seq_le(recover_, ack)) {
         cc().on_exit_recovery(now);  // RFC 6582 §3.2 step 3, RFC 6675 §5 step A
@@ -544,7 +548,7 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
   bool early = sack_on_ && oseg >= 2 && oseg < 4 && sacked_segs >= oseg - 1 &&
                new_data_room() == 0;
   if (!cc().state().in_recovery && snd_una_ != snd_max_ &&
-      (dupacks_ >= 3 || (sack_on_ && sb_.first_lost()) || early)) {
+      (dupacks_ >= dup_thresh_ || (sack_on_ && sb_.first_lost()) || early)) {
     // Once per window of data: RFC 6582 §3.2 step 2 / RFC 6675 §5 (RecoveryPoint).
     if (sack_on_ ? sb_.may_enter_recovery() : (seq_lt(recover_, ack) || recover_ == iss_)) {
       enter_recovery(now);
@@ -604,6 +608,11 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
 // halves (or CUBIC-reduces) its window; with SACK, RFC 6675 §5 steps 1-4 pick the first
 // segment to resend and pipe replaces window inflation from here on.
 void Socket::enter_recovery(Instant now) {
+  newreno_undo_ = newreno_;
+  cubic_undo_ = cubic_;
+  undo_armed_ = ts_on_;
+  undo_tsval_set_ = false;
+  undo_seq_ = snd_una_;
   recover_ = snd_max_;
   cc().on_enter_recovery(flight_size(), now);
   inflation_ = 0;
@@ -619,6 +628,34 @@ void Socket::enter_recovery(Instant now) {
   }
   rto_at_ = now + rto_;
   want_tx_ = true;
+}
+
+// undo_if_spurious — Eifel detection (RFC 3522 §3.2): the first ACK covering the
+// recovery's first retransmission echoes a TSval older than that retransmission's, so
+// the original arrived (it was only reordered). Then the recovery is undone (RFC 4015
+// §3.2: the congestion control as it was before), and DupThresh grows to the segments
+// SACKed above it before it came (Linux does the same with tp->reordering).
+bool Socket::undo_if_spurious(const Repr& seg, uint32_t sacked_before) {
+  if (!undo_armed_ || !seq_lt(undo_seq_, seg.ack)) return false;
+  undo_armed_ = false;
+  if (!undo_tsval_set_ || !seg.timestamps || seg.timestamps->tsecr == 0 ||
+      !seq_lt(seg.timestamps->tsecr, undo_tsval_))
+    return false;
+  newreno_ = newreno_undo_;
+  cubic_ = cubic_undo_;
+  sb_.end_recovery();
+  sack_first_ = none;
+  inflation_ = 0;
+  rexmit_one_ = false;
+  ++stats_.spurious_recoveries;
+  // Segments that overtook it: from its end to the highest SACKed byte.
+  uint32_t end = undo_seq_ + smss_;
+  uint32_t overtaken = seq_lt(end, sacked_before) ? (sacked_before - end) / smss_ : 0;
+  if (overtaken + 1 > dup_thresh_) {
+    sb_.set_dup_thresh(overtaken + 1);
+    dup_thresh_ = sb_.dup_thresh();
+  }
+  return true;
 }
 
 void Socket::rtt_sample(Duration r) {
@@ -750,6 +787,7 @@ void Socket::on_rto(Instant now) {
   sack_first_ = none;
   tlp_at_ = none;
   tlp_due_ = tlp_outstanding_ = false;
+  undo_armed_ = false;  // a timeout is not undone (RFC 4015 covers it; keel does not)
   // RFC 6675 §5.1: recovery ends; SACKed ranges are kept so that the resend skips them.
   if (sack_on_ && !syn_phase) sb_.on_rto();
   rto_ts_guard_ = true;
@@ -877,6 +915,10 @@ Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, u
   uint32_t next = seq + n + ((flags & flag::kFin) ? 1 : 0);
   // The scoreboard keeps HighData, HighRxt and pipe (RFC 6675 §5 step C).
   if (sack_on_) sb_.on_sent({kind, seq, next});
+  if (undo_armed_ && !undo_tsval_set_ && seq == undo_seq_) {
+    undo_tsval_ = tsval(now);  // what make() put in this retransmission
+    undo_tsval_set_ = true;
+  }
   if (seq == snd_nxt_) snd_nxt_ = next;
   if (seq_lt(snd_max_, next)) {
     if (snd_una_ == snd_max_) last_progress_ = now;  // the user timeout starts here
@@ -1133,6 +1175,7 @@ Diagnostics Socket::diagnostics() const {
   d.timestamps = ts_on_;
   d.sack = sack_on_;
   d.snd_wscale = snd_wscale_;
+  d.dup_thresh = dup_thresh_;
   d.rcv_wscale = rcv_wscale_;
   return d;
 }

@@ -12,6 +12,9 @@
 // (scoreboard, pipe, NextSeg; sack_scoreboard.*), retransmissions after a timeout
 // skip SACKed data, and a tail loss probe (RFC 8985 §7) turns a lost tail of a small
 // window into SACK feedback after two RTTs instead of a timeout; without SACK, NewReno.
+// A fast recovery whose retransmission proves spurious by its timestamp echo (Eifel
+// detection, RFC 3522) is undone (RFC 4015: the congestion state before it comes back)
+// and the duplicate-ACK threshold grows to the reordering seen.
 //
 // The socket owns no memory: its rx and tx rings use storage from its owner
 // (FixedSocket<RX, TX> holds arrays). Byte 0 of the tx ring is sequence number
@@ -115,6 +118,8 @@ struct Diagnostics {
   uint32_t sack_recoveries = 0;   // of which on connections with SACK negotiated
   uint32_t lost_retransmissions = 0;  // retransmissions found lost by SACK, sent again
   uint32_t tail_loss_probes = 0;      // RFC 8985 §7 probes sent
+  uint32_t spurious_recoveries = 0;   // fast recoveries undone (RFC 3522 detection)
+  uint32_t dup_thresh = 3;            // duplicate ACKs that start recovery now
   uint32_t dup_acks = 0;
   uint32_t challenge_acks = 0;
   uint32_t dropped_unacceptable = 0;  // failed the acceptability or PAWS test
@@ -253,6 +258,7 @@ class Socket {
   Optional<Outgoing> segment_at(Instant now, MutBytes buf, uint32_t seq, uint32_t max_len,
                                 SackScoreboard::Segment::Kind kind = SackScoreboard::Segment::Kind::Retransmit);
   void enter_recovery(Instant now);
+  bool undo_if_spurious(const wire::tcp::Repr& seg, uint32_t sacked_before);
   Optional<Outgoing> send_sack_recovery(Instant now, MutBytes buf);
   uint32_t new_data_room() const;
   void arm_tlp(Instant now);
@@ -303,6 +309,13 @@ class Socket {
   int32_t inflation_ = 0;
   bool rexmit_one_ = false;
   Optional<SackScoreboard::Segment> sack_first_;  // RFC 6675 §5 step 3, sent regardless of pipe
+  uint32_t dup_thresh_ = SackScoreboard::kDupThresh;
+  // Undo of a spurious fast recovery (RFC 3522, RFC 4015): the congestion control as it
+  // was before, the first retransmitted sequence number and the TSval it carried.
+  NewReno newreno_undo_;
+  Cubic cubic_undo_;
+  bool undo_armed_ = false, undo_tsval_set_ = false;
+  uint32_t undo_seq_ = 0, undo_tsval_ = 0;
   bool tlp_due_ = false;          // the probe timeout fired: send one probe
   bool tlp_outstanding_ = false;  // a probe was sent and no ACK of new data came since
 
