@@ -57,6 +57,7 @@ void Socket::reset_connection() {
   snd_wnd_ = max_snd_wnd_ = 0;
   ts_recent_ = 0;
   stats_ = Diagnostics{};
+  peer_fin_ = none;
 }
 
 void Socket::init_common(Instant now) {
@@ -581,7 +582,8 @@ void Socket::rtt_sample(Duration r) {
 }
 
 // process_text — the sixth to eighth steps: data into the rx ring (out of order through
-// the assembler), then the FIN.
+// the assembler), then the FIN — at once when it is next in sequence, else remembered
+// (peer_fin_) and taken when the data before it has arrived.
 void Socket::process_text(Instant now, const Repr& seg) {
   bool may_take = state_ == State::Established || state_ == State::FinWait1 ||
                   state_ == State::FinWait2 || state_ == State::SynReceived;
@@ -602,7 +604,14 @@ void Socket::process_text(Instant now, const Repr& seg) {
     data = data.from(skip);
     seq = rcv_nxt_;
   }
-  bool fin_in_place = fin;
+  if (peer_fin_) {
+    // The stream ends at the FIN already seen: nothing past it is data (a segment that
+    // carries the FIN again is taken through peer_fin_ below).
+    uint32_t room = seq_lt(seq, *peer_fin_) ? *peer_fin_ - seq : 0;
+    if (data.size() > room) data = data.first(room);
+    fin = false;
+  }
+  uint32_t fin_seq = seq + uint32_t(data.size());  // where this segment's FIN lies
   if (!data.empty()) {
     size_t offset = seq - rcv_nxt_;
     size_t free = rx_.free_space();
@@ -612,7 +621,7 @@ void Socket::process_text(Instant now, const Repr& seg) {
       return;
     }
     size_t len = min_of(data.size(), free - offset);
-    if (len < data.size()) fin_in_place = false;  // FIN lies beyond what fits
+    if (len < data.size()) fin = false;  // the FIN lies beyond what fits: it comes again
     rx_.write_at(offset, data.first(len));
     auto r = ooo_.add_then_remove_front(offset, len);
     if (!r) {
@@ -630,7 +639,6 @@ void Socket::process_text(Instant now, const Repr& seg) {
     if (offset != 0) {
       last_ooo_ = seq;
       owe_ack();  // out of order: immediate duplicate ACK (RFC 5681 §4.2)
-      fin_in_place = false;
     } else if (!ooo_.is_empty() || delivered > len) {
       owe_ack();  // filled (part of) a hole
     } else {
@@ -640,12 +648,16 @@ void Socket::process_text(Instant now, const Repr& seg) {
       if (++unacked_segs_ >= 2 || len >= 2u * opt_.mss) ack_now_ = true;
       else if (!ack_at_) ack_at_ = now + opt_.ack_delay;
     }
-    if (fin_in_place && seq + len != rcv_nxt_) fin_in_place = false;
   } else if (fin && seq != rcv_nxt_) {
-    fin_in_place = false;  // an out-of-order FIN: the peer will send it again
-    ack_now_ = true;
+    ack_now_ = true;  // a bare FIN out of order: a duplicate ACK for the hole
   }
-  if (!fin_in_place) return;
+  if (fin && seq_lt(rcv_nxt_, fin_seq)) {
+    peer_fin_ = fin_seq;  // out of order (RFC 9293 §3.10.7.4): held until the hole fills
+    return;
+  }
+  bool fin_now = fin ? fin_seq == rcv_nxt_ : peer_fin_ && *peer_fin_ == rcv_nxt_;
+  if (!fin_now) return;
+  peer_fin_ = none;
 
   // Eighth: FIN (RFC 9293 §3.10.7.4).
   rcv_nxt_ += 1;

@@ -308,6 +308,9 @@ class Socket {
   Instant challenge_epoch_;
   uint8_t challenge_count_ = 0;
 
+  // closing
+  Optional<uint32_t> peer_fin_;  // sequence number of a FIN that arrived out of order
+
   Diagnostics stats_;
 };
 
