@@ -58,6 +58,8 @@ void Socket::reset_connection() {
   ts_recent_ = 0;
   stats_ = Diagnostics{};
   peer_fin_ = none;
+  rcv_closed_ = false;
+  fin_wait2_at_ = none;
 }
 
 void Socket::init_common(Instant now) {
@@ -73,7 +75,7 @@ void Socket::init_common(Instant now) {
 void Socket::enter_closed(Error e) {
   if (error_ == Error::None) error_ = e;
   state_ = State::Closed;
-  rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = none;
+  rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = fin_wait2_at_ = none;
   ack_now_ = rexmit_one_ = probe_due_ = ka_due_ = false;
   acks_owed_ = 0;
   want_tx_ = rst_pending_;
@@ -198,6 +200,13 @@ void Socket::check_window_update() {
 }
 
 void Socket::close() {
+  if (state_ == State::Closed) return;
+  rcv_closed_ = true;
+  want_tx_ = true;  // run_timers arms the FIN-WAIT-2 timer
+  shutdown_write();
+}
+
+void Socket::shutdown_write() {
   switch (state_) {
     case State::SynSent:
       enter_closed(Error::None);
@@ -721,6 +730,17 @@ void Socket::run_timers(Instant now) {
     enter_closed(Error::None);
     return;
   }
+  // FIN-WAIT-2 after close(): started here, at the first dispatch in that state (the
+  // state change and close() both ask for one at once).
+  if (state_ != State::FinWait2 || !rcv_closed_ || opt_.fin_wait2_timeout <= Duration{}) {
+    fin_wait2_at_ = none;
+  } else if (!fin_wait2_at_) {
+    fin_wait2_at_ = now + opt_.fin_wait2_timeout;
+  } else if (*fin_wait2_at_ <= now) {
+    ++stats_.fin_wait2_timeouts;
+    enter_closed(Error::TimedOut);
+    return;
+  }
   if (rto_at_ && *rto_at_ <= now) {
     on_rto(now);
     if (state_ == State::Closed) return;
@@ -963,6 +983,7 @@ Optional<Instant> Socket::poll_at() const {
   take(ack_at_);
   take(persist_at_);
   take(time_wait_at_);
+  take(fin_wait2_at_);
   take(keepalive_due());
   return t;
 }
