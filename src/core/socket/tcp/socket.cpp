@@ -203,6 +203,19 @@ void Socket::close() {
   if (state_ == State::Closed) return;
   rcv_closed_ = true;
   want_tx_ = true;  // run_timers arms the FIN-WAIT-2 timer
+  bool zero_linger = opt_.linger && *opt_.linger <= Duration{};
+  if (zero_linger || !rx_.empty()) {
+    bool rst = state_ == State::SynReceived || state_ == State::Established ||
+               state_ == State::FinWait1 || state_ == State::FinWait2 ||
+               state_ == State::CloseWait;
+    if (rst) ++stats_.aborts_on_close;
+    if (rst || zero_linger) {
+      abort();
+      return;
+    }
+    // CLOSING, LAST-ACK, TIME-WAIT: both FINs are out; unread data is dropped with the
+    // socket, the close finishes as it would.
+  }
   shutdown_write();
 }
 
@@ -612,6 +625,15 @@ void Socket::process_text(Instant now, const Repr& seg) {
     }
     data = data.from(skip);
     seq = rcv_nxt_;
+  }
+  if (rcv_closed_ && !data.empty()) {
+    // New data after close(): nobody will read it, and the peer must not believe it
+    // delivered (RFC 1122 §4.2.2.13, RFC 2525 §2.17). The RST's number is the one the
+    // peer expects next, its ACK field (as Linux does).
+    ++stats_.aborts_on_data;
+    queue_rst(seg.ack, 0, false);
+    enter_closed(Error::Aborted);
+    return;
   }
   if (peer_fin_) {
     // The stream ends at the FIN already seen: nothing past it is data (a segment that
