@@ -56,6 +56,26 @@ TEST(TcpNagle, full_sized_segments_are_not_held_behind_unacknowledged_data) {
   EXPECT_EQ(data[3]->at, t0 + ms(20));  // two full segments: ACKed at once, one RTT
 }
 
+// Nagle holds the short last segment until everything before it is acknowledged, also
+// when close() has queued the FIN behind it: every response whose length is not a
+// multiple of the MSS ends a round trip (or a peer's delayed ACK) late. Linux sends the
+// segment that carries the FIN at once (tcp_nagle_test()). Not fixed here: the decision
+// is in send_data(), which the SACK rework owns.
+TEST(TcpNagle, DISABLED_the_short_segment_carrying_the_fin_is_not_held) {
+  Pair<> p;
+  ASSERT_TRUE(p.connect());
+  Instant t0 = p.sim.now();
+  auto d = data_of(2 * kSmss + 100);
+  ASSERT_EQ(*p.client.send(bytes_of(d)), d.size());
+  p.client.close();
+  p.sim.flush();
+  auto data = data_segments(p.sim, 'A');
+  ASSERT_EQ(data.size(), 3u);
+  EXPECT_EQ(data[2]->len(), 100u);
+  EXPECT_TRUE(data[2]->has(flag::kFin));
+  EXPECT_EQ(data[2]->at, t0);
+}
+
 TEST(TcpNagle, a_small_write_on_an_idle_connection_goes_at_once) {
   Pair<> p;
   ASSERT_TRUE(p.connect());

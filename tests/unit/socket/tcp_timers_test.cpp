@@ -249,6 +249,30 @@ TEST(TcpTimers, keepalive_idle_time_counts_from_the_last_segment_received) {
   EXPECT_EQ(probe->len(), 0u);
 }
 
+TEST(TcpTimers, an_answered_keepalive_resets_the_probe_count) {
+  Pair<> p;
+  ASSERT_TRUE(p.connect());
+  auto& o = p.client.options();
+  o.keepalive = true;
+  o.keepalive_idle = secs(10);
+  o.keepalive_interval = secs(1);
+  o.keepalive_count = 3;
+  // The first two answers are lost, the third arrives: the count starts over.
+  int answers = 0;
+  p.sim.drop_if = [&](const Seg& s) { return s.from == 'B' && ++answers <= 2; };
+  Instant t0 = p.sim.now() - ms(10);  // the last segment the client received
+  p.sim.run_for(secs(13));
+  ASSERT_EQ(p.client.diagnostics().keepalive_probes, 3u);
+  EXPECT_EQ(p.client.state(), State::Established);
+  Instant answered = t0 + secs(12) + ms(20);
+  // Then the peer goes silent: a full idle time and three unanswered probes again.
+  p.sim.drop_if = [](const Seg& s) { return s.from == 'B'; };
+  ASSERT_TRUE(p.sim.run_until([&] { return p.client.state() == State::Closed; }, secs(100)));
+  EXPECT_EQ(p.sim.now(), answered + secs(10) + secs(3));
+  EXPECT_EQ(p.client.diagnostics().keepalive_probes, 6u);
+  EXPECT_EQ(p.client.error(), Error::TimedOut);
+}
+
 TEST(TcpTimers, keepalive_expiry_in_close_wait_times_the_connection_out) {
   Pair<> p;
   ASSERT_TRUE(p.connect());
