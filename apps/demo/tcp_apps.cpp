@@ -124,17 +124,9 @@ void TcpApps::serve_http(Conn& c, tcp::Socket& s, Instant now) {
       std::string head = c.request.substr(0, end + 4);
       std::string rest = c.request.substr(end + 4);
       start_response(c, head, now);
-      if (c.upload_left != 0) {
-        uint64_t take = std::min<uint64_t>(rest.size(), c.upload_left);
-        c.upload_left -= take;
-        c.upload_got += take;
-        if (c.upload_left == 0) finish_upload(c, now);
-      }
+      if (c.upload_left != 0) take_upload(c, reinterpret_cast<const uint8_t*>(rest.data()), rest.size(), now);
     } else if (c.upload_left != 0) {
-      uint64_t take = std::min<uint64_t>(n, c.upload_left);
-      c.upload_left -= take;
-      c.upload_got += take;
-      if (c.upload_left == 0) finish_upload(c, now);
+      take_upload(c, buf_.data(), n, now);
     }
   }
   if (!c.responding) return;
@@ -202,10 +194,20 @@ void TcpApps::start_response(Conn& c, const std::string& head, Instant now) {
   c.responding = true;
 }
 
+// take_upload — up to n bytes of a /ul body: counted and hashed.
+void TcpApps::take_upload(Conn& c, const uint8_t* data, size_t n, Instant now) {
+  size_t take = static_cast<size_t>(std::min<uint64_t>(n, c.upload_left));
+  c.upload_hash.update(data, take);
+  c.upload_left -= take;
+  c.upload_got += take;
+  if (c.upload_left == 0) finish_upload(c, now);
+}
+
 void TcpApps::finish_upload(Conn& c, Instant now) {
   double secs = static_cast<double>((now - c.upload_start).as_micros()) / 1e6;
-  char body[160];
-  std::snprintf(body, sizeof body, "{\"bytes\": %" PRIu64 ", \"seconds\": %.6f}\n", c.upload_got, secs);
+  char body[200];
+  std::snprintf(body, sizeof body, "{\"bytes\": %" PRIu64 ", \"seconds\": %.6f, \"sha256\": \"%s\"}\n",
+                c.upload_got, secs, c.upload_hash.hex().c_str());
   c.head = response(200, "OK", "application/json", body);
   c.responding = true;
 }
@@ -223,9 +225,11 @@ void TcpApps::report_done(const Conn& c) {
   if (s) {
     tcp::Diagnostics d = s->diagnostics();
     std::printf(" peer_port=%u state=%s retransmissions=%u timeouts=%u fast_recoveries=%u sack_recoveries=%u"
-                " dup_acks=%u sack=%d timestamps=%d wscale=%u",
+                " lost_retransmissions=%u tail_loss_probes=%u spurious_recoveries=%u dup_thresh=%u dup_acks=%u"
+                " sack=%d timestamps=%d wscale=%u",
                 s->remote().port, tcp::state_name(d.state), d.retransmissions, d.timeouts, d.fast_recoveries,
-                d.sack_recoveries, d.dup_acks, d.sack ? 1 : 0, d.timestamps ? 1 : 0, d.snd_wscale);
+                d.sack_recoveries, d.lost_retransmissions, d.tail_loss_probes, d.spurious_recoveries,
+                d.dup_thresh, d.dup_acks, d.sack ? 1 : 0, d.timestamps ? 1 : 0, d.snd_wscale);
   } else {
     std::printf(" state=gone");
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/iface/stack.hpp"
+#include "sha256.hpp"
 
 namespace keel::demo {
 
@@ -36,6 +37,7 @@ class TcpApps {
     uint64_t body_sent = 0;
     uint64_t upload_left = 0;  // HTTP: /ul body bytes still to consume
     uint64_t upload_got = 0;
+    Sha256 upload_hash;  // of the /ul body, reported with its size
     Instant upload_start;
     uint64_t read = 0, written = 0;  // bytes the application read and queued
     bool done = false;
@@ -44,6 +46,7 @@ class TcpApps {
   void serve(Conn& c, Instant now);
   void serve_http(Conn& c, tcp::Socket& s, Instant now);
   void start_response(Conn& c, const std::string& request_head, Instant now);
+  void take_upload(Conn& c, const uint8_t* data, size_t n, Instant now);
   void finish_upload(Conn& c, Instant now);
   void report_done(const Conn& c);
 

@@ -50,10 +50,15 @@ void Socket::reset_connection() {
   snd_wscale_ = rcv_wscale_ = 0;
   have_rtt_ = rtt_timing_ = false;
   retries_ = dupacks_ = persist_backoff_ = ka_sent_ = unacked_segs_ = challenge_count_ = 0;
+  rto_ts_guard_ = false;
   inflation_ = 0;
   rexmit_one_ = probe_due_ = ka_due_ = ack_now_ = rst_pending_ = false;
+  tlp_due_ = tlp_outstanding_ = false;
+  undo_armed_ = false;
+  dup_thresh_ = SackScoreboard::kDupThresh;
+  sack_first_ = none;
   acks_owed_ = 0;
-  rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = none;
+  rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = tlp_at_ = none;
   snd_wnd_ = max_snd_wnd_ = 0;
   ts_recent_ = 0;
   stats_ = Diagnostics{};
@@ -75,8 +80,8 @@ void Socket::init_common(Instant now) {
 void Socket::enter_closed(Error e) {
   if (error_ == Error::None) error_ = e;
   state_ = State::Closed;
-  rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = fin_wait2_at_ = none;
-  ack_now_ = rexmit_one_ = probe_due_ = ka_due_ = false;
+  rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = tlp_at_ = fin_wait2_at_ = none;
+  ack_now_ = rexmit_one_ = probe_due_ = ka_due_ = tlp_due_ = false;
   acks_owed_ = 0;
   want_tx_ = rst_pending_;
 }
@@ -127,6 +132,7 @@ void Socket::accept_from(Instant now, const Handshake& h) {
   init_common(now);
   tx_base_ = iss_ + 1;
   cc().reset(smss_, now);
+  sb_.reset(snd_una_, smss_);
   set_state(State::Established);
 }
 
@@ -345,6 +351,7 @@ void Socket::process_syn_sent(Instant now, const Repr& seg) {
     retries_ = 0;
     rto_at_ = none;
     last_progress_ = now;
+    sb_.reset(snd_una_, smss_);
     set_state(State::Established);
     ack_now_ = true;
     Repr rest = seg;  // data on the SYN-ACK (RFC 9293 §3.10.7.3 "sixth step")
@@ -468,6 +475,7 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
       return false;
     }
     set_state(fin_queued_ ? State::FinWait1 : State::Established);
+    sb_.reset(iss_ + 1, smss_);
     snd_wnd_ = max_snd_wnd_ = uint32_t(seg.window) << snd_wscale_;
     snd_wl1_ = seg.seq;
     snd_wl2_ = ack;
@@ -479,14 +487,24 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
   }
   uint32_t wnd = uint32_t(seg.window) << snd_wscale_;
   bool new_ack = seq_lt(snd_una_, ack);
+  // The scoreboard sees every acceptable ACK: its cumulative ack and SACK blocks.
+  uint32_t sacked_before = sb_.highest_sacked();
+  uint32_t newly_sacked = sack_on_ ? sb_.update(ack, seg.sack, seg.sack_count).newly_sacked : 0;
 
   if (new_ack) {
     uint32_t acked = ack - snd_una_;
     uint32_t flight = flight_size();
     // RTT: timestamps echo (RFC 7323 §4.1), else the timed segment (Karn, RFC 6298 §3).
-    if (ts_on_ && seg.timestamps && seg.timestamps->tsecr != 0)
-      rtt_sample(Duration::millis(int64_t(tsval(now) - seg.timestamps->tsecr)));
-    else if (rtt_timing_ && seq_lt(rtt_seq_, ack)) {
+    // After a timeout, an echo older than the timeout's retransmission is skipped: the
+    // peer drops a duplicate of data it already has without taking its TSval (RFC 7323
+    // §5.3 R2 before R3) and echoes its original's, so the "sample" would span the whole
+    // backoff and ratchet the RTO up to max_rto under heavy loss (Karn's rule in spirit).
+    if (ts_on_ && seg.timestamps && seg.timestamps->tsecr != 0) {
+      if (!rto_ts_guard_ || !seq_lt(seg.timestamps->tsecr, rto_tsval_)) {
+        rto_ts_guard_ = false;
+        rtt_sample(Duration::millis(int64_t(tsval(now) - seg.timestamps->tsecr)));
+      }
+    } else if (rtt_timing_ && seq_lt(rtt_seq_, ack)) {
       rtt_timing_ = false;
       rtt_sample(now - rtt_sent_);
     }
@@ -511,45 +529,66 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
     } else {
       rto_ = clamp_to(opt_.initial_rto, opt_.min_rto, opt_.max_rto);
     }
-    // Fast recovery (RFC 6582 §3.2 steps 3-5) or normal growth.
+    dupacks_ = 0;
+    if (cc().state().in_recovery) undo_if_spurious(seg, sacked_before);
     if (cc().state().in_recovery) {
-      if (seq_lt(recover_, ack) || ack == recover_) {
-        cc().on_exit_recovery(now);
+      if (seq_le(recover_, ack)) {
+        cc().on_exit_recovery(now);  // RFC 6582 §3.2 step 3, RFC 6675 §5 step A
         inflation_ = 0;
-        dupacks_ = 0;
-      } else {
-        // Partial ACK: retransmit the next hole, deflate by what was acked.
+        sack_first_ = none;
+      } else if (!sack_on_) {
+        // NewReno partial ACK (RFC 6582 §3.2 step 5): retransmit the next hole and
+        // deflate by what was acked. With SACK, pipe and NextSeg decide instead.
         inflation_ -= int32_t(acked);
         if (acked >= smss_) inflation_ += smss_;
         rexmit_one_ = true;
-        rto_at_ = now + rto_;
       }
     } else {
-      dupacks_ = 0;
       cc().on_ack(acked, flight, now, srtt_);
     }
     rto_at_ = snd_una_ == snd_max_ ? Optional<Instant>() : Optional<Instant>(now + rto_);
-  } else if (ack == snd_una_ && seg_len == 0 && wnd == snd_wnd_ && snd_una_ != snd_max_ &&
-             !(seg.flags & flag::kFin)) {
-    // A duplicate ACK (RFC 5681 §2).
+    tlp_outstanding_ = false;
+    arm_tlp(now);
+  } else if (ack == snd_una_ && snd_una_ != snd_max_ &&
+             ((seg_len == 0 && wnd == snd_wnd_ && !(seg.flags & flag::kFin)) ||
+              newly_sacked > 0)) {
+    // A duplicate ACK: RFC 5681 §2, or with SACK any ACK that SACKs new data
+    // (RFC 6675 §2 — the peer's window may change as its out-of-order queue grows).
     ++stats_.dup_acks;
     if (cc().state().in_recovery) {
-      inflation_ += smss_;  // RFC 5681 §3.2 step 4
-    } else if (++dupacks_ == 3) {
-      // RFC 6582 §3.2 step 2: only when the ACK covers more than recover.
-      if (seq_lt(recover_, ack) || recover_ == iss_) {
-        recover_ = snd_max_;
-        cc().on_enter_recovery(flight_size(), now);
-        inflation_ = 0;
-        rexmit_one_ = true;
-        ++stats_.fast_recoveries;
-        if (sack_on_) ++stats_.sack_recoveries;
-        rto_at_ = now + rto_;
-      }
+      if (!sack_on_) inflation_ += smss_;  // RFC 5681 §3.2 step 4
+    } else if (dupacks_ < 0xff) {
+      ++dupacks_;
     }
   }
 
-  if (sack_hook_ && seg.sack_count) sack_hook_->on_sack(snd_una_, seg.sack, seg.sack_count);
+  // Entering loss recovery: the third duplicate ACK (RFC 5681 §3.2), or with SACK also
+  // when the scoreboard shows the first octet lost (RFC 6675 §5 step 2), or early
+  // retransmit (RFC 5827 §3.2, SACK form): fewer than four segments out and nothing
+  // new may be sent, so oseg - 1 SACKed segments mark the first one lost.
+  uint32_t oseg = (flight_size() + smss_ - 1) / smss_;
+  uint32_t sacked_segs = sack_on_ ? (sb_.sacked_bytes() + smss_ - 1) / smss_ : 0;
+  bool early = sack_on_ && oseg >= 2 && oseg < 4 && sacked_segs >= oseg - 1 &&
+               new_data_room() == 0;
+  if (!cc().state().in_recovery && snd_una_ != snd_max_ &&
+      (dupacks_ >= dup_thresh_ || (sack_on_ && sb_.first_lost()) || early)) {
+    // Once per window of data: RFC 6582 §3.2 step 2 / RFC 6675 §5 (RecoveryPoint).
+    if (sack_on_ ? sb_.may_enter_recovery() : (seq_lt(recover_, ack) || recover_ == iss_)) {
+      enter_recovery(now);
+    }
+  }
+  if (sack_on_ && cc().state().in_recovery) {
+    if (new_ack || newly_sacked) arm_tlp(now);  // the probe guards silence, not slowness
+    sb_.set_pipe();
+    // The retransmission of the first hole was lost as well: data sent after it has
+    // been SACKed. Send it again now rather than waiting for the timer.
+    if (!sack_first_ && sb_.una_retransmission_lost()) {
+      uint32_t len = min_of<uint32_t>(smss_, sb_.unsacked_run(snd_una_));
+      sack_first_ = SackScoreboard::Segment{SackScoreboard::Segment::Kind::Retransmit, snd_una_,
+                                            snd_una_ + len};
+      ++stats_.lost_retransmissions;
+    }
+  }
 
   // Window update (RFC 9293 §3.10.7.4: SND.WL1/SND.WL2 rule).
   if (seq_le(snd_una_, ack) &&
@@ -584,6 +623,60 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
   if (state_ == State::TimeWait && (seg.flags & flag::kFin)) {
     ack_now_ = true;  // the peer retransmitted its FIN: ACK it, restart 2MSL
     time_wait_at_ = now + opt_.time_wait;
+  }
+  return true;
+}
+
+// enter_recovery — fast retransmit (RFC 5681 §3.2 steps 2-3): the congestion control
+// halves (or CUBIC-reduces) its window; with SACK, RFC 6675 §5 steps 1-4 pick the first
+// segment to resend and pipe replaces window inflation from here on.
+void Socket::enter_recovery(Instant now) {
+  newreno_undo_ = newreno_;
+  cubic_undo_ = cubic_;
+  undo_armed_ = ts_on_;
+  undo_tsval_set_ = false;
+  undo_seq_ = snd_una_;
+  recover_ = snd_max_;
+  cc().on_enter_recovery(flight_size(), now);
+  inflation_ = 0;
+  tlp_due_ = false;
+  ++stats_.fast_recoveries;
+  if (sack_on_) {
+    ++stats_.sack_recoveries;
+    snd_nxt_ = snd_max_;  // a go-back-N resend after a timeout gives way to NextSeg
+    auto first = sb_.enter_recovery();
+    if (first.kind != SackScoreboard::Segment::Kind::None) sack_first_ = first;
+  } else {
+    rexmit_one_ = true;
+  }
+  rto_at_ = now + rto_;
+  want_tx_ = true;
+}
+
+// undo_if_spurious — Eifel detection (RFC 3522 §3.2): the first ACK covering the
+// recovery's first retransmission echoes a TSval older than that retransmission's, so
+// the original arrived (it was only reordered). Then the recovery is undone (RFC 4015
+// §3.2: the congestion control as it was before), and DupThresh grows to the segments
+// SACKed above it before it came (Linux does the same with tp->reordering).
+bool Socket::undo_if_spurious(const Repr& seg, uint32_t sacked_before) {
+  if (!undo_armed_ || !seq_lt(undo_seq_, seg.ack)) return false;
+  undo_armed_ = false;
+  if (!undo_tsval_set_ || !seg.timestamps || seg.timestamps->tsecr == 0 ||
+      !seq_lt(seg.timestamps->tsecr, undo_tsval_))
+    return false;
+  newreno_ = newreno_undo_;
+  cubic_ = cubic_undo_;
+  sb_.end_recovery();
+  sack_first_ = none;
+  inflation_ = 0;
+  rexmit_one_ = false;
+  ++stats_.spurious_recoveries;
+  // Segments that overtook it: from its end to the highest SACKed byte.
+  uint32_t end = undo_seq_ + smss_;
+  uint32_t overtaken = seq_lt(end, sacked_before) ? (sacked_before - end) / smss_ : 0;
+  if (overtaken + 1 > dup_thresh_) {
+    sb_.set_dup_thresh(overtaken + 1);
+    dup_thresh_ = sb_.dup_thresh();
   }
   return true;
 }
@@ -734,6 +827,14 @@ void Socket::on_rto(Instant now) {
   dupacks_ = 0;
   inflation_ = 0;
   rexmit_one_ = false;
+  sack_first_ = none;
+  tlp_at_ = none;
+  tlp_due_ = tlp_outstanding_ = false;
+  undo_armed_ = false;  // a timeout is not undone (RFC 4015 covers it; keel does not)
+  // RFC 6675 §5.1: recovery ends; SACKed ranges are kept so that the resend skips them.
+  if (sack_on_ && !syn_phase) sb_.on_rto();
+  rto_ts_guard_ = true;
+  rto_tsval_ = tsval(now);  // the retransmission below carries this TSval
   rtt_timing_ = false;  // Karn: no sample from a retransmitted segment
   rto_ = min_dur(rto_ * 2, opt_.max_rto);  // RFC 6298 (5.5)
   snd_nxt_ = syn_phase ? iss_ : snd_una_;  // go back and resend from the first hole
@@ -770,6 +871,10 @@ void Socket::run_timers(Instant now) {
   if (persist_at_ && *persist_at_ <= now) {
     persist_at_ = none;
     probe_due_ = true;
+  }
+  if (tlp_at_ && *tlp_at_ <= now) {
+    tlp_at_ = none;
+    tlp_due_ = snd_una_ != snd_max_;
   }
   if (auto ka = keepalive_due(); ka && *ka <= now) {
     if (ka_sent_ >= opt_.keepalive_count) {
@@ -842,13 +947,14 @@ Outgoing Socket::make(Instant now, uint32_t seq, uint8_t flags, Bytes payload) {
 
 // segment_at — a segment of up to max_len data bytes from seq, with the FIN when it
 // reaches the end of queued data after close(). Advances snd_nxt/snd_max.
-Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, uint32_t max_len) {
+Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, uint32_t max_len,
+                                      SackScoreboard::Segment::Kind kind) {
   // SACK blocks ride on data segments too: their bytes come out of the payload, or the
   // packet would pass the MTU (RFC 6691 §2; make() adds 2 NOPs + 2 + 8 per block).
   if (sack_on_ && !ooo_.is_empty()) {
     uint32_t blocks = min_of<uint32_t>(uint32_t(ooo_.size()), ts_on_ ? 3 : 4);
     uint32_t opt = 4 + 8 * blocks;
-    max_len = max_len > opt ? max_len - opt : 0;
+    max_len = min_of<uint32_t>(max_len, smss_ > opt ? smss_ - opt : 1);
   }
   uint32_t end = data_end();
   uint32_t avail = seq_lt(seq, end) ? end - seq : 0;
@@ -861,6 +967,12 @@ Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, u
   if (seq_lt(seq, snd_max_)) ++stats_.retransmissions;
   Outgoing o = make(now, seq, flags, Bytes(buf.data(), n));
   uint32_t next = seq + n + ((flags & flag::kFin) ? 1 : 0);
+  // The scoreboard keeps HighData, HighRxt and pipe (RFC 6675 §5 step C).
+  if (sack_on_) sb_.on_sent({kind, seq, next});
+  if (undo_armed_ && !undo_tsval_set_ && seq == undo_seq_) {
+    undo_tsval_ = tsval(now);  // what make() put in this retransmission
+    undo_tsval_set_ = true;
+  }
   if (seq == snd_nxt_) snd_nxt_ = next;
   if (seq_lt(snd_max_, next)) {
     if (snd_una_ == snd_max_) last_progress_ = now;  // the user timeout starts here
@@ -870,6 +982,8 @@ Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, u
       rtt_sent_ = now;
     }
     snd_max_ = next;
+    if (!rto_at_) rto_at_ = now + rto_;
+    arm_tlp(now);
   } else if (rtt_timing_ && seq_le(seq, rtt_seq_) && seq_lt(rtt_seq_, next)) {
     rtt_timing_ = false;  // Karn
   }
@@ -880,6 +994,13 @@ Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, u
 // send_data — new data (and FIN) within min(cwnd, peer window), with Nagle and sender
 // SWS avoidance (RFC 9293 §3.8.6.2.1); force sends what fits (persist override).
 Optional<Outgoing> Socket::send_data(Instant now, MutBytes buf, bool force) {
+  // After a timeout, data the peer SACKed is not sent again (RFC 6675 §5.1).
+  uint32_t resend_limit = 0xffffffffu;
+  if (sack_on_ && seq_lt(snd_nxt_, snd_max_)) {
+    snd_nxt_ = sb_.skip_sacked(snd_nxt_);
+    if (seq_lt(snd_nxt_, snd_max_)) resend_limit = sb_.unsacked_run(snd_nxt_);
+  }
+  bool resend = seq_lt(snd_nxt_, snd_max_);
   uint32_t end = data_end();
   uint32_t unsent = seq_lt(snd_nxt_, end) ? end - snd_nxt_ : 0;
   bool fin_due = fin_queued_ && snd_nxt_ == fin_seq();
@@ -891,11 +1012,12 @@ Optional<Outgoing> Socket::send_data(Instant now, MutBytes buf, bool force) {
     cwnd += int64_t(dupacks_) * smss_;  // limited transmit (RFC 3042)
   if (cwnd < smss_) cwnd = smss_;
   uint32_t in_flight = snd_nxt_ - snd_una_;
+  if (sack_on_) in_flight -= sb_.sacked_below(snd_nxt_);  // those left the network
   uint32_t cwnd_room = int64_t(in_flight) < cwnd ? uint32_t(cwnd - in_flight) : 0;
   uint32_t wnd_edge = snd_una_ + snd_wnd_;
   uint32_t wnd_room = seq_lt(snd_nxt_, wnd_edge) ? wnd_edge - snd_nxt_ : 0;
   uint32_t room = min_of(cwnd_room, wnd_room);
-  uint32_t n = min_of<uint32_t>(min_of(unsent, room), smss_);
+  uint32_t n = min_of<uint32_t>(min_of(min_of(unsent, room), resend_limit), smss_);
   if (unsent == 0) return segment_at(now, buf, snd_nxt_, 0);  // bare FIN: no window needed
   bool idle = snd_nxt_ == snd_una_;
   if (n == 0) {
@@ -906,7 +1028,7 @@ Optional<Outgoing> Socket::send_data(Instant now, MutBytes buf, bool force) {
     }
     return none;
   }
-  if (!force && n < smss_) {
+  if (!force && !resend && n < smss_) {
     bool all = n == unsent;
     bool nagle_ok = opt_.nodelay || idle;
     bool big = max_snd_wnd_ && n >= max_snd_wnd_ / 2;
@@ -917,6 +1039,79 @@ Optional<Outgoing> Socket::send_data(Instant now, MutBytes buf, bool force) {
     }
   }
   return segment_at(now, buf, snd_nxt_, n);
+}
+
+// new_data_room — octets of unsent data (and the FIN, as one) the peer's window allows
+// beyond snd_max: what RFC 6675 NextSeg() rule 2 may send.
+uint32_t Socket::new_data_room() const {
+  uint32_t end = data_end();
+  uint32_t unsent = seq_lt(snd_max_, end) ? end - snd_max_ : 0;
+  if (unsent == 0) return fin_queued_ && snd_max_ == fin_seq() ? 1 : 0;  // needs no window
+  uint32_t wnd_edge = snd_una_ + snd_wnd_;
+  uint32_t wnd_room = seq_lt(snd_max_, wnd_edge) ? wnd_edge - snd_max_ : 0;
+  return min_of(unsent, wnd_room);
+}
+
+// arm_tlp — RFC 8985 §7.2: after new data goes out or new data is acknowledged, a
+// probe timeout of two smoothed RTTs (at least 10 ms; plus the worst-case delayed ACK
+// time when a single segment is out), unless the retransmission timer comes first.
+// Only with SACK (the probe's ACK must show what is missing) and an RTT sample.
+// Unlike RFC 8985 it also runs during SACK recovery (restarted by every ACK that moves
+// anything): keel has no RACK reordering timer, and a lost retransmission with pipe
+// full would otherwise wait for the RTO.
+void Socket::arm_tlp(Instant now) {
+  tlp_at_ = none;
+  if (!opt_.tail_loss_probe || !sack_on_ || !have_rtt_ || tlp_outstanding_ ||
+      snd_una_ == snd_max_ || snd_wnd_ == 0 ||
+      (state_ != State::Established && state_ != State::CloseWait))
+    return;
+  Duration pto = max_dur(srtt_ * 2, Duration::millis(10));
+  if (flight_size() <= smss_) pto = pto + Duration::millis(200);  // WCDelAckT
+  Instant at = now + pto;
+  if (rto_at_ && *rto_at_ <= at) return;
+  tlp_at_ = at;
+}
+
+// send_tlp — RFC 8985 §7.3: one new segment if the peer's window allows (cwnd is not
+// consulted), else the last segment sent again; the timer then guards it as usual.
+// In recovery the probe resends the first unacknowledged segment: its retransmission
+// is the likeliest loss when the ACKs stop.
+Optional<Outgoing> Socket::send_tlp(Instant now, MutBytes buf) {
+  if (snd_una_ == snd_max_) return none;
+  Optional<Outgoing> o;
+  uint32_t fresh = snd_nxt_ == snd_max_ ? new_data_room() : 0;
+  if (cc().state().in_recovery) {
+    uint32_t len = min_of<uint32_t>(min_of<uint32_t>(flight_size(), smss_), sb_.unsacked_run(snd_una_));
+    o = segment_at(now, buf, snd_una_, len, SackScoreboard::Segment::Kind::Retransmit);
+  } else if (fresh > 0) {
+    o = segment_at(now, buf, snd_max_, min_of<uint32_t>(fresh, smss_),
+                   SackScoreboard::Segment::Kind::NewData);
+  } else {
+    uint32_t len = min_of<uint32_t>(flight_size(), smss_);
+    o = segment_at(now, buf, snd_max_ - len, len, SackScoreboard::Segment::Kind::Probe);
+  }
+  if (!o) return none;
+  ++stats_.tail_loss_probes;
+  tlp_outstanding_ = true;
+  tlp_at_ = none;
+  rto_at_ = now + rto_;
+  return o;
+}
+
+// send_sack_recovery — RFC 6675 §5: the first retransmission (step 3) at once, then
+// segments from NextSeg() while cwnd - pipe >= SMSS (step C), cwnd being ssthresh.
+Optional<Outgoing> Socket::send_sack_recovery(Instant now, MutBytes buf) {
+  SackScoreboard::Segment seg;
+  if (sack_first_) {
+    seg = *sack_first_;
+    sack_first_ = none;
+  } else {
+    uint32_t cwnd = cc().state().ssthresh;
+    if (sb_.pipe() + smss_ > cwnd) return none;
+    seg = sb_.next_seg(new_data_room());
+  }
+  if (seg.kind == SackScoreboard::Segment::Kind::None) return none;
+  return segment_at(now, buf, seg.start, min_of<uint32_t>(seg.len(), smss_), seg.kind);
 }
 
 Optional<Outgoing> Socket::dispatch(Instant now, MutBytes buf) {
@@ -965,8 +1160,13 @@ Optional<Outgoing> Socket::dispatch(Instant now, MutBytes buf) {
       if (o) return o;
     }
   }
+  if (tlp_due_) {
+    tlp_due_ = false;
+    if (auto o = send_tlp(now, buf)) return o;
+  }
   bool force = probe_due_ && snd_wnd_ != 0;
-  if (auto o = send_data(now, buf, force)) {
+  bool sack_recovery = sack_on_ && cc().state().in_recovery;
+  if (auto o = sack_recovery ? send_sack_recovery(now, buf) : send_data(now, buf, force)) {
     probe_due_ = false;
     return o;
   }
@@ -1005,6 +1205,7 @@ Optional<Instant> Socket::poll_at() const {
   take(ack_at_);
   take(persist_at_);
   take(time_wait_at_);
+  take(tlp_at_);
   take(fin_wait2_at_);
   take(keepalive_due());
   return t;
@@ -1029,6 +1230,7 @@ Diagnostics Socket::diagnostics() const {
   d.timestamps = ts_on_;
   d.sack = sack_on_;
   d.snd_wscale = snd_wscale_;
+  d.dup_thresh = dup_thresh_;
   d.rcv_wscale = rcv_wscale_;
   return d;
 }
@@ -1060,6 +1262,7 @@ bool Socket::on_packet_too_big(uint32_t seq, uint16_t mtu) {
   uint32_t path_mss = (mtu < 68 ? 68u : uint32_t(mtu)) - 40 - (ts_on_ ? kTsOptionLen : 0);
   if (path_mss >= smss_) return true;
   smss_ = uint16_t(max_of<uint32_t>(path_mss, 8));
+  sb_.set_smss(smss_);
   ++stats_.pmtu_reductions;
   rexmit_one_ = true;  // the segment the router dropped goes again, now smaller
   want_tx_ = true;

@@ -8,7 +8,13 @@
 // recovery and limited transmit (RFC 5681, RFC 6582, RFC 3042) with IW10 (RFC 6928);
 // RFC 5961 (challenge ACKs, rate-limited); keepalive (RFC 9293 §3.8.4) and a user
 // timeout (RFC 5482 semantics, local only); SACK-permitted and SACK blocks for
-// out-of-order data (RFC 2018). Received SACK blocks go to a SackHook (scoreboard).
+// out-of-order data (RFC 2018). With SACK negotiated, loss recovery is RFC 6675's
+// (scoreboard, pipe, NextSeg; sack_scoreboard.*), retransmissions after a timeout
+// skip SACKed data, and a tail loss probe (RFC 8985 §7) turns a lost tail of a small
+// window into SACK feedback after two RTTs instead of a timeout; without SACK, NewReno.
+// A fast recovery whose retransmission proves spurious by its timestamp echo (Eifel
+// detection, RFC 3522) is undone (RFC 4015: the congestion state before it comes back)
+// and the duplicate-ACK threshold grows to the reordering seen.
 //
 // The socket owns no memory: its rx and tx rings use storage from its owner
 // (FixedSocket<RX, TX> holds arrays). Byte 0 of the tx ring is sequence number
@@ -30,6 +36,7 @@
 #include "core/socket/tcp/congestion_cubic.hpp"
 #include "core/socket/tcp/congestion_newreno.hpp"
 #include "core/socket/tcp/hooks.hpp"
+#include "core/socket/tcp/sack_scoreboard.hpp"
 #include "core/storage/assembler.hpp"
 #include "core/storage/ring_buffer.hpp"
 #include "core/wire/tcp.hpp"
@@ -81,6 +88,7 @@ struct Options {
   bool window_scaling = true;           // offer RFC 7323 window scaling
   bool timestamps = true;               // offer RFC 7323 timestamps
   bool sack = true;                     // offer SACK-permitted (RFC 2018)
+  bool tail_loss_probe = true;          // RFC 8985 §7 (with SACK only; Linux: tcp_early_retrans)
   CongestionAlgorithm congestion = CongestionAlgorithm::NewReno;
   Duration min_rto = Duration::seconds(1);   // RFC 6298 (2.4); Linux uses 200 ms
   Duration max_rto = Duration::seconds(60);  // RFC 6298 (2.5)
@@ -119,6 +127,10 @@ struct Diagnostics {
   uint32_t timeouts = 0;          // RTO expirations
   uint32_t fast_recoveries = 0;   // entries into fast recovery
   uint32_t sack_recoveries = 0;   // of which on connections with SACK negotiated
+  uint32_t lost_retransmissions = 0;  // retransmissions found lost by SACK, sent again
+  uint32_t tail_loss_probes = 0;      // RFC 8985 §7 probes sent
+  uint32_t spurious_recoveries = 0;   // fast recoveries undone (RFC 3522 detection)
+  uint32_t dup_thresh = 3;            // duplicate ACKs that start recovery now
   uint32_t dup_acks = 0;
   uint32_t challenge_acks = 0;
   uint32_t dropped_unacceptable = 0;  // failed the acceptability or PAWS test
@@ -214,7 +226,8 @@ class Socket {
   size_t send_queue() const { return tx_.size(); }
   size_t recv_queue() const { return rx_.size(); }
   Diagnostics diagnostics() const;
-  void set_sack_hook(SackHook* hook) { sack_hook_ = hook; }
+  // scoreboard — the sender's SACK state (meaningful when SACK was negotiated).
+  const SackScoreboard& scoreboard() const { return sb_; }
 
   // ---- used by the Stack ----
   bool accepts(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& seg) const;
@@ -261,7 +274,14 @@ class Socket {
   void on_rto(Instant now);
   Outgoing make(Instant now, uint32_t seq, uint8_t flags, Bytes payload);
   Optional<Outgoing> send_data(Instant now, MutBytes buf, bool force);
-  Optional<Outgoing> segment_at(Instant now, MutBytes buf, uint32_t seq, uint32_t max_len);
+  Optional<Outgoing> segment_at(Instant now, MutBytes buf, uint32_t seq, uint32_t max_len,
+                                SackScoreboard::Segment::Kind kind = SackScoreboard::Segment::Kind::Retransmit);
+  void enter_recovery(Instant now);
+  bool undo_if_spurious(const wire::tcp::Repr& seg, uint32_t sacked_before);
+  Optional<Outgoing> send_sack_recovery(Instant now, MutBytes buf);
+  uint32_t new_data_room() const;
+  void arm_tlp(Instant now);
+  Optional<Outgoing> send_tlp(Instant now, MutBytes buf);
   void check_window_update();
   Optional<Instant> keepalive_due() const;
 
@@ -272,7 +292,7 @@ class Socket {
   Cubic cubic_;
   CongestionAlgorithm algorithm_ = CongestionAlgorithm::NewReno;  // fixed per connection
   Options opt_;
-  SackHook* sack_hook_ = nullptr;
+  SackScoreboard sb_;  // RFC 6675 sender state, used when sack_on_
 
   State state_ = State::Closed;
   Error error_ = Error::None;
@@ -298,6 +318,8 @@ class Socket {
   uint32_t rtt_seq_ = 0;
   Instant rtt_sent_;
   uint8_t retries_ = 0;
+  bool rto_ts_guard_ = false;  // a timeout happened: skip echoes older than rto_tsval_
+  uint32_t rto_tsval_ = 0;
   Instant last_progress_;  // last time snd_una advanced (user timeout)
 
   // loss recovery (RFC 5681, 6582, 3042)
@@ -305,9 +327,19 @@ class Socket {
   uint32_t recover_ = 0;
   int32_t inflation_ = 0;
   bool rexmit_one_ = false;
+  Optional<SackScoreboard::Segment> sack_first_;  // RFC 6675 §5 step 3, sent regardless of pipe
+  uint32_t dup_thresh_ = SackScoreboard::kDupThresh;
+  // Undo of a spurious fast recovery (RFC 3522, RFC 4015): the congestion control as it
+  // was before, the first retransmitted sequence number and the TSval it carried.
+  NewReno newreno_undo_;
+  Cubic cubic_undo_;
+  bool undo_armed_ = false, undo_tsval_set_ = false;
+  uint32_t undo_seq_ = 0, undo_tsval_ = 0;
+  bool tlp_due_ = false;          // the probe timeout fired: send one probe
+  bool tlp_outstanding_ = false;  // a probe was sent and no ACK of new data came since
 
   // timers
-  Optional<Instant> rto_at_, ack_at_, persist_at_, time_wait_at_;
+  Optional<Instant> rto_at_, ack_at_, persist_at_, time_wait_at_, tlp_at_;
   uint8_t persist_backoff_ = 0;
   bool probe_due_ = false;
   Instant last_rx_;
