@@ -37,6 +37,7 @@ std::string show(const std::vector<Duration>& v) {
 TEST(TcpTimers, rto_doubles_up_to_max_rto_and_stays_there_until_giving_up) {
   Pair<> p;
   ASSERT_TRUE(p.connect());
+  p.client.options().tail_loss_probe = false;  // the timer alone
   p.client.options().max_rto = secs(4);
   p.client.options().max_retries = 6;
   p.sim.drop_if = [](const Seg& s) { return s.from == 'A' && s.len(); };
@@ -103,6 +104,7 @@ TEST(TcpTimers, a_lost_fin_is_retransmitted_with_backoff_and_fin_wait_1_gives_up
 TEST(TcpTimers, backoff_ends_when_new_data_is_acknowledged) {
   Pair<> p;
   ASSERT_TRUE(p.connect());
+  p.client.options().tail_loss_probe = false;  // the timer alone
   // The first segment is lost twice (RTO 1 s, then 2 s); the second once.
   int lost_first = 0, lost_second = 0;
   p.sim.drop_if = [&](const Seg& s) {
