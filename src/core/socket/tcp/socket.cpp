@@ -50,6 +50,7 @@ void Socket::reset_connection() {
   snd_wscale_ = rcv_wscale_ = 0;
   have_rtt_ = rtt_timing_ = false;
   retries_ = dupacks_ = persist_backoff_ = ka_sent_ = unacked_segs_ = challenge_count_ = 0;
+  probes_unanswered_ = 0;
   rto_ts_guard_ = false;
   inflation_ = 0;
   rexmit_one_ = probe_due_ = ka_due_ = ack_now_ = rst_pending_ = false;
@@ -417,6 +418,7 @@ void Socket::process_synchronized(Instant now, const Repr& seg) {
   }
   last_rx_ = now;
   ka_sent_ = 0;
+  probes_unanswered_ = 0;
 
   // Second: RST (RFC 5961 §3.2): exact match resets, in-window gets a challenge ACK.
   if (rst) {
@@ -1030,7 +1032,9 @@ Optional<Outgoing> Socket::send_data(Instant now, MutBytes buf, bool force) {
   }
   if (!force && !resend && n < smss_) {
     bool all = n == unsent;
-    bool nagle_ok = opt_.nodelay || idle;
+    // The segment that carries the FIN is not held (Linux's tcp_nagle_check agrees):
+    // after close() nothing more will come to fill it.
+    bool nagle_ok = opt_.nodelay || idle || (all && fin_queued_);
     bool big = max_snd_wnd_ && n >= max_snd_wnd_ / 2;
     if (!(nagle_ok && (all || big))) {
       // Window-limited with nothing in flight: the persist timer overrides (§3.8.6.2.1).
@@ -1174,6 +1178,14 @@ Optional<Outgoing> Socket::dispatch(Instant now, MutBytes buf) {
     // Zero window: a probe below snd_una (as Linux does) draws an ACK with the window.
     probe_due_ = false;
     if (snd_wnd_ == 0 && snd_nxt_ == snd_una_ && seq_lt(snd_una_, data_end())) {
+      // A peer that answers keeps a zero window as long as it likes (RFC 9293
+      // §3.8.6.1); one that answers none of max_retries probes is gone (Linux: the
+      // same tcp_retries2 bound).
+      if (probes_unanswered_ >= opt_.max_retries) {
+        enter_closed(Error::TimedOut);
+        return dispatch(now, buf);
+      }
+      ++probes_unanswered_;
       ++stats_.zero_window_probes;
       ++persist_backoff_;
       Duration d = min_dur(rto_ * (int64_t(1) << min_of<uint8_t>(persist_backoff_, 10)),

@@ -341,6 +341,7 @@ class Socket {
   // timers
   Optional<Instant> rto_at_, ack_at_, persist_at_, time_wait_at_, tlp_at_;
   uint8_t persist_backoff_ = 0;
+  uint8_t probes_unanswered_ = 0;  // zero-window probes since the peer last sent anything
   bool probe_due_ = false;
   Instant last_rx_;
   uint8_t ka_sent_ = 0;
