@@ -56,12 +56,10 @@ TEST(TcpNagle, full_sized_segments_are_not_held_behind_unacknowledged_data) {
   EXPECT_EQ(data[3]->at, t0 + ms(20));  // two full segments: ACKed at once, one RTT
 }
 
-// Nagle holds the short last segment until everything before it is acknowledged, also
-// when close() has queued the FIN behind it: every response whose length is not a
-// multiple of the MSS ends a round trip (or a peer's delayed ACK) late. Linux sends the
-// segment that carries the FIN at once (tcp_nagle_test()). Not fixed here: the decision
-// is in send_data(), which the SACK rework owns.
-TEST(TcpNagle, DISABLED_the_short_segment_carrying_the_fin_is_not_held) {
+// After close() nothing more will come to fill a short last segment: the one that
+// carries the FIN goes at once (as Linux's tcp_nagle_test()), or every response whose
+// length is not a multiple of the MSS would end a round trip late.
+TEST(TcpNagle, the_short_segment_carrying_the_fin_is_not_held) {
   Pair<> p;
   ASSERT_TRUE(p.connect());
   Instant t0 = p.sim.now();

@@ -208,17 +208,19 @@ TEST(TcpTimers, a_lost_window_update_is_found_by_the_next_probe) {
   EXPECT_EQ(z.p.client.diagnostics().timeouts, 0u);
 }
 
-// RFC 9293 §3.8.6.1 lets a sender give up on a peer that stops answering probes; Linux
-// does after tcp_retries2 unanswered probes. keel probes forever: a peer that announced
-// a zero window and vanished holds the socket (and its buffers) for good.
-// Not fixed here: the probe is sent from dispatch(), which the SACK rework owns.
-TEST(TcpTimers, DISABLED_unanswered_zero_window_probes_give_up_after_max_retries) {
+// RFC 9293 §3.8.6.1 lets a sender give up on a peer that stops answering probes (Linux
+// does after tcp_retries2): a peer that announced a zero window and vanished must not
+// hold the socket and its buffers for good.
+TEST(TcpTimers, unanswered_zero_window_probes_give_up_after_max_retries) {
   ZeroWindow z;
   z.p.client.options().max_retries = 3;
   ASSERT_TRUE(z.setup());
   z.p.sim.drop_if = [](const Seg& s) { return s.from == 'B'; };  // the peer vanishes
   ASSERT_TRUE(z.p.sim.run_until([&] { return z.p.client.state() == State::Closed; }, secs(3600)));
   EXPECT_EQ(z.p.client.error(), Error::TimedOut);
+  // Probes at 1, 3 and 7 s go unanswered; when the fourth is due, the socket gives up.
+  EXPECT_EQ(z.p.client.diagnostics().zero_window_probes, 3u);
+  EXPECT_EQ(z.p.sim.now() - z.closed_at, secs(15));
 }
 
 // ---- keepalive ----
