@@ -16,7 +16,6 @@ TEST(TcpOutOfOrderFin, a_fin_beyond_a_hole_takes_effect_when_the_hole_fills) {
     if (s.from == 'A' && s.len() && s.repr.seq == 0x10000001u && !lost) return lost = true;
     return false;
   };
-  p.client.options().nodelay = true;  // the tail goes at once (see tcp_nagle_delayed_ack_test)
   auto d = data_of(2000);
   Instant t0 = p.sim.now();
   ASSERT_EQ(*p.client.send(bytes_of(d)), d.size());
