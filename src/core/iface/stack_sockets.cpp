@@ -156,7 +156,9 @@ void Stack::close(Handle h) {
     r->socket.reset();
     r->open = false;
   } else if (TcpSlot* t = slot_of(tcp_, h, Handle::Kind::Tcp)) {
-    // Graceful: the FIN follows the queued data; the slot is reused once Closed.
+    // tcp::Socket::close(): the FIN follows the queued data (a RST instead if received
+    // data is unread or arrives later, or with linger 0); the slot is reused once the
+    // connection is Closed (FIN-WAIT-2 is bounded by the socket's fin_wait2_timeout).
     t->socket.close();
     t->open = false;
   } else if (ListenerSlot* l = slot_of(listeners_, h, Handle::Kind::TcpListener)) {

@@ -63,6 +63,9 @@ void Socket::reset_connection() {
   snd_wnd_ = max_snd_wnd_ = 0;
   ts_recent_ = 0;
   stats_ = Diagnostics{};
+  peer_fin_ = none;
+  rcv_closed_ = false;
+  fin_wait2_at_ = none;
 }
 
 void Socket::init_common(Instant now) {
@@ -78,7 +81,7 @@ void Socket::init_common(Instant now) {
 void Socket::enter_closed(Error e) {
   if (error_ == Error::None) error_ = e;
   state_ = State::Closed;
-  rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = tlp_at_ = none;
+  rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = tlp_at_ = fin_wait2_at_ = none;
   ack_now_ = rexmit_one_ = probe_due_ = ka_due_ = tlp_due_ = false;
   acks_owed_ = 0;
   want_tx_ = rst_pending_;
@@ -204,6 +207,26 @@ void Socket::check_window_update() {
 }
 
 void Socket::close() {
+  if (state_ == State::Closed) return;
+  rcv_closed_ = true;
+  want_tx_ = true;  // run_timers arms the FIN-WAIT-2 timer
+  bool zero_linger = opt_.linger && *opt_.linger <= Duration{};
+  if (zero_linger || !rx_.empty()) {
+    bool rst = state_ == State::SynReceived || state_ == State::Established ||
+               state_ == State::FinWait1 || state_ == State::FinWait2 ||
+               state_ == State::CloseWait;
+    if (rst) ++stats_.aborts_on_close;
+    if (rst || zero_linger) {
+      abort();
+      return;
+    }
+    // CLOSING, LAST-ACK, TIME-WAIT: both FINs are out; unread data is dropped with the
+    // socket, the close finishes as it would.
+  }
+  shutdown_write();
+}
+
+void Socket::shutdown_write() {
   switch (state_) {
     case State::SynSent:
       enter_closed(Error::None);
@@ -676,7 +699,8 @@ void Socket::rtt_sample(Duration r) {
 }
 
 // process_text — the sixth to eighth steps: data into the rx ring (out of order through
-// the assembler), then the FIN.
+// the assembler), then the FIN — at once when it is next in sequence, else remembered
+// (peer_fin_) and taken when the data before it has arrived.
 void Socket::process_text(Instant now, const Repr& seg) {
   bool may_take = state_ == State::Established || state_ == State::FinWait1 ||
                   state_ == State::FinWait2 || state_ == State::SynReceived;
@@ -697,7 +721,23 @@ void Socket::process_text(Instant now, const Repr& seg) {
     data = data.from(skip);
     seq = rcv_nxt_;
   }
-  bool fin_in_place = fin;
+  if (rcv_closed_ && !data.empty()) {
+    // New data after close(): nobody will read it, and the peer must not believe it
+    // delivered (RFC 1122 §4.2.2.13, RFC 2525 §2.17). The RST's number is the one the
+    // peer expects next, its ACK field (as Linux does).
+    ++stats_.aborts_on_data;
+    queue_rst(seg.ack, 0, false);
+    enter_closed(Error::Aborted);
+    return;
+  }
+  if (peer_fin_) {
+    // The stream ends at the FIN already seen: nothing past it is data (a segment that
+    // carries the FIN again is taken through peer_fin_ below).
+    uint32_t room = seq_lt(seq, *peer_fin_) ? *peer_fin_ - seq : 0;
+    if (data.size() > room) data = data.first(room);
+    fin = false;
+  }
+  uint32_t fin_seq = seq + uint32_t(data.size());  // where this segment's FIN lies
   if (!data.empty()) {
     size_t offset = seq - rcv_nxt_;
     size_t free = rx_.free_space();
@@ -707,7 +747,7 @@ void Socket::process_text(Instant now, const Repr& seg) {
       return;
     }
     size_t len = min_of(data.size(), free - offset);
-    if (len < data.size()) fin_in_place = false;  // FIN lies beyond what fits
+    if (len < data.size()) fin = false;  // the FIN lies beyond what fits: it comes again
     rx_.write_at(offset, data.first(len));
     auto r = ooo_.add_then_remove_front(offset, len);
     if (!r) {
@@ -725,7 +765,6 @@ void Socket::process_text(Instant now, const Repr& seg) {
     if (offset != 0) {
       last_ooo_ = seq;
       owe_ack();  // out of order: immediate duplicate ACK (RFC 5681 §4.2)
-      fin_in_place = false;
     } else if (!ooo_.is_empty() || delivered > len) {
       owe_ack();  // filled (part of) a hole
     } else {
@@ -735,12 +774,16 @@ void Socket::process_text(Instant now, const Repr& seg) {
       if (++unacked_segs_ >= 2 || len >= 2u * opt_.mss) ack_now_ = true;
       else if (!ack_at_) ack_at_ = now + opt_.ack_delay;
     }
-    if (fin_in_place && seq + len != rcv_nxt_) fin_in_place = false;
   } else if (fin && seq != rcv_nxt_) {
-    fin_in_place = false;  // an out-of-order FIN: the peer will send it again
-    ack_now_ = true;
+    ack_now_ = true;  // a bare FIN out of order: a duplicate ACK for the hole
   }
-  if (!fin_in_place) return;
+  if (fin && seq_lt(rcv_nxt_, fin_seq)) {
+    peer_fin_ = fin_seq;  // out of order (RFC 9293 §3.10.7.4): held until the hole fills
+    return;
+  }
+  bool fin_now = fin ? fin_seq == rcv_nxt_ : peer_fin_ && *peer_fin_ == rcv_nxt_;
+  if (!fin_now) return;
+  peer_fin_ = none;
 
   // Eighth: FIN (RFC 9293 §3.10.7.4).
   rcv_nxt_ += 1;
@@ -810,6 +853,17 @@ Optional<Instant> Socket::keepalive_due() const {
 void Socket::run_timers(Instant now) {
   if (time_wait_at_ && *time_wait_at_ <= now) {
     enter_closed(Error::None);
+    return;
+  }
+  // FIN-WAIT-2 after close(): started here, at the first dispatch in that state (the
+  // state change and close() both ask for one at once).
+  if (state_ != State::FinWait2 || !rcv_closed_ || opt_.fin_wait2_timeout <= Duration{}) {
+    fin_wait2_at_ = none;
+  } else if (!fin_wait2_at_) {
+    fin_wait2_at_ = now + opt_.fin_wait2_timeout;
+  } else if (*fin_wait2_at_ <= now) {
+    ++stats_.fin_wait2_timeouts;
+    enter_closed(Error::TimedOut);
     return;
   }
   if (rto_at_ && *rto_at_ <= now) {
@@ -1164,6 +1218,7 @@ Optional<Instant> Socket::poll_at() const {
   take(persist_at_);
   take(time_wait_at_);
   take(tlp_at_);
+  take(fin_wait2_at_);
   take(keepalive_due());
   return t;
 }

@@ -74,7 +74,7 @@ enum class Error : uint8_t {
   Reset,     // RST in a synchronized state
   TimedOut,  // retransmissions, user timeout or keepalive gave up
   Unreachable,  // an ICMP hard error answered our SYN (RFC 1122 §4.2.3.9)
-  Aborted,   // abort() was called
+  Aborted,   // abort(), or close() had to reset: unread data, data after it, linger 0
 };
 
 enum class ConnectError : uint8_t { InvalidState, Unaddressable };
@@ -103,6 +103,17 @@ struct Options {
   Duration keepalive_interval = Duration::seconds(75);
   uint8_t keepalive_count = 9;
   uint8_t challenge_ack_limit = 10;     // challenge ACKs per second (RFC 5961 §7)
+  // fin_wait2_timeout — after close() and the ACK of our FIN, how long FIN-WAIT-2 waits
+  // for the peer's FIN before the socket gives up (Closed, TimedOut, nothing sent);
+  // 0: forever. Linux tcp_fin_timeout. A half-close (shutdown_write) waits forever.
+  Duration fin_wait2_timeout = Duration::seconds(60);
+  // linger — SO_LINGER. None (the default) or a non-zero time: close() is graceful and
+  // returns at once, the FIN following the queued data in the background; the time is
+  // for a blocking socket layer, which may wait that long in close() for the FIN to be
+  // acknowledged (send_queue() 0 and FIN-WAIT-2, TIME-WAIT or Closed) — the core does
+  // nothing with it. Zero: close() is abortive like abort() — queued data is discarded
+  // and a RST sent where RFC 9293 §3.10.5 says so.
+  Optional<Duration> linger;
 };
 
 // Diagnostics — what a socket can tell about itself (TCP_INFO-like).
@@ -127,6 +138,9 @@ struct Diagnostics {
   uint32_t zero_window_probes = 0, keepalive_probes = 0;
   uint32_t icmp_accepted = 0, icmp_ignored = 0;  // ICMP errors acted on / failing RFC 5927
   uint32_t pmtu_reductions = 0;                   // RFC 1191 packet-too-big acted on
+  uint32_t fin_wait2_timeouts = 0;                // FIN-WAIT-2 given up after close()
+  uint32_t aborts_on_close = 0;  // close() sent RST: unread data or linger 0 (RFC 2525 §2.17)
+  uint32_t aborts_on_data = 0;   // data arrived after close(): RST sent
   bool window_scaling = false, timestamps = false, sack = false;
   uint8_t snd_wscale = 0, rcv_wscale = 0;
 };
@@ -186,11 +200,16 @@ class Socket {
   // recv_window / consume — zero-copy receive.
   Bytes recv_window() const { return rx_.read_window(); }
   size_t consume(size_t n);
-  // close — graceful: FIN after all queued data (RFC 9293 §3.10.4). From SynSent, it
-  // just closes. Reading stays possible until the peer's FIN.
+  // close — the application is done with the connection, both ways: FIN after all
+  // queued data (RFC 9293 §3.10.4); from SynSent it just closes. FIN-WAIT-2 then lasts
+  // at most Options::fin_wait2_timeout. Abortive instead — abort(), a RST where RFC
+  // 9293 §3.10.5 says so — when received data is still unread, and later when new
+  // data arrives (it would be lost while the peer believes it delivered: RFC 1122
+  // §4.2.2.13, RFC 2525 §2.17), or with Options::linger zero.
   void close();
-  // shutdown_write — the same FIN, named for half-close.
-  void shutdown_write() { close(); }
+  // shutdown_write — half-close: the same FIN, but reading goes on until the peer's FIN
+  // for as long as the peer likes.
+  void shutdown_write();
   // abort — RST to the peer where RFC 9293 §3.10.5 says so, then Closed (Aborted).
   void abort();
 
@@ -340,6 +359,11 @@ class Socket {
   bool rst_with_ack_ = false;
   Instant challenge_epoch_;
   uint8_t challenge_count_ = 0;
+
+  // closing
+  Optional<uint32_t> peer_fin_;  // sequence number of a FIN that arrived out of order
+  bool rcv_closed_ = false;      // close() was called: the application reads no more
+  Optional<Instant> fin_wait2_at_;
 
   Diagnostics stats_;
 };
