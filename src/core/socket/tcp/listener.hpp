@@ -6,9 +6,22 @@
 // retransmits its SYN,ACK, and the completing ACK moves it to the accept queue;
 // accept() turns the oldest into an Established Socket. Data or a FIN that arrives
 // before accept() is dropped unacknowledged (the peer retransmits it to the socket).
-// With the SYN queue full the Listener answers with a SYN cookie (RFC 4987 §3.6) when
-// a SynCookieCodec is set, else drops the SYN (counted). Cookie connections carry only
-// the MSS: no window scaling, SACK or timestamps.
+//
+// When there is no room, clients are made to wait, never reset (as Linux does):
+//  - accept queue full: a SYN is dropped unanswered and the client sends it again
+//    later; a completing ACK is dropped and the entry stays half-open;
+//  - SYN queue full (or every slot taken): a SYN cookie (RFC 4987 §3.6) answers only
+//    when the cookie's ACK could be taken in — the accept queue has room and a slot is
+//    free or held by a stale half-open entry (one whose SYN,ACK went unanswered for a
+//    whole retransmission timeout, as a spoofed flood's do). Otherwise the SYN is
+//    dropped. A valid cookie that finds no room after all is dropped too; it evicts a
+//    stale half-open entry only once the accept queue is known to have room.
+//  - while cookies are outstanding, a segment with data or a FIN whose cookie cannot
+//    be checked (a cookie connection whose completing ACK was dropped: its sequence
+//    number no longer gives the client's ISN) is dropped, not reset: the client's
+//    retransmission from its first byte checks.
+// Every SYN is counted exactly once as queued, answered with a cookie, or dropped.
+// Cookie connections carry only the MSS: no window scaling, SACK or timestamps.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +34,10 @@
 namespace keel::tcp {
 
 enum class ListenError : uint8_t { InvalidState, Unaddressable };
+
+// kCookieLifetime — how long after the last SYN cookie was sent an ACK may still carry
+// one: at least the codec's validity (SynCookies: two 64-second periods).
+inline constexpr Duration kCookieLifetime = Duration::seconds(128);
 enum class AcceptError : uint8_t { Empty, NotListening };
 
 // ListenerOptions — what the SYN,ACK offers; rx_capacity is the accepting sockets'
@@ -35,12 +52,21 @@ struct ListenerOptions {
   uint8_t synack_retries = 5;                  // Linux tcp_synack_retries
 };
 
-// ListenerStats — counters of what the listener did and dropped.
+// ListenerStats — counters of what the listener did and dropped. Every SYN for a new
+// connection is counted in syns and in exactly one of syns_queued, cookies_sent and
+// syns_dropped.
 struct ListenerStats {
-  uint32_t syns = 0, syn_queue_full = 0, accept_queue_full = 0, cookies_sent = 0;
-  uint32_t cookies_accepted = 0, cookies_rejected = 0, resets_sent = 0;
+  uint32_t syns = 0;              // SYNs for connections the listener did not know
+  uint32_t syns_queued = 0;       // ... that got a SYN-queue entry (and a SYN,ACK)
+  uint32_t syns_dropped = 0;      // ... dropped unanswered: no room (the client retries)
+  uint32_t syn_queue_full = 0;    // SYNs that found the SYN queue (or every slot) taken
+  uint32_t accept_queue_full = 0; // SYNs and completing ACKs dropped: accept queue full
+  uint32_t cookies_sent = 0, cookies_accepted = 0;
+  uint32_t cookies_rejected = 0;     // ACKs whose cookie did not check (RST, or dropped)
+  uint32_t cookie_acks_dropped = 0;  // valid cookies dropped for lack of room
+  uint32_t resets_sent = 0;
   uint32_t synack_retransmits = 0, synack_timeouts = 0, dropped_before_accept = 0;
-  uint32_t half_open_evicted = 0;  // half-open entries given up for a valid cookie
+  uint32_t half_open_evicted = 0;  // stale half-open entries given up for a valid cookie
 };
 
 // Pending — one half-open or established-but-not-accepted connection.
@@ -79,8 +105,11 @@ class Listener {
 
   // ---- used by the Stack (after no connected Socket accepted the segment) ----
   bool accepts(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& seg) const;
+  // process — one segment for this listener. iss, when given, is the ISN a connection
+  // opened by this SYN must use (the Stack reopening a TIME-WAIT 4-tuple, RFC 6191:
+  // beyond the old connection's sequence space); a cookie still carries its own.
   void process(Instant now, const IpAddress& src, const IpAddress& dst,
-               const wire::tcp::Repr& seg);
+               const wire::tcp::Repr& seg, Optional<uint32_t> iss = none);
   Optional<Outgoing> dispatch(Instant now, MutBytes payload_buf);
   Optional<Instant> poll_at() const;
 
@@ -91,7 +120,16 @@ class Listener {
   };
   Pending* find(const FourTuple& t);
   Pending* free_slot();
-  Pending* evict_half_open();
+  // stale_half_open — the half-open entry unanswered longest among those whose SYN,ACK
+  // was retransmitted at least once (none: every half-open entry is fresh).
+  Pending* stale_half_open();
+  bool accept_queue_has_room() const { return pending_accepts() < accept_backlog_; }
+  // cookies_outstanding — a cookie sent recently enough that its ACK may still come.
+  bool cookies_outstanding(Instant now) const;
+  void process_syn(Instant now, const FourTuple& t, const wire::tcp::Repr& seg,
+                   Optional<uint32_t> iss);
+  void process_cookie_ack(Instant now, const FourTuple& t, const IpAddress& src,
+                          const IpAddress& dst, const wire::tcp::Repr& seg);
   void reply(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& r);
   void reply_rst(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& seg);
   Outgoing synack(Instant now, const Pending& p) const;
@@ -104,6 +142,7 @@ class Listener {
   IsnSource* isns_ = nullptr;
   SynCookieCodec* cookies_ = nullptr;
   uint32_t order_ = 0;
+  Optional<Instant> last_cookie_;  // when the last SYN cookie was sent
   static constexpr size_t kMaxReplies = 4;
   Reply replies_[kMaxReplies];
   size_t reply_count_ = 0;
