@@ -141,9 +141,11 @@ class Stack {
   // ---- TCP ----
   Result<Handle, StackError> tcp_open();
   tcp::Socket* tcp(Handle h);
-  // tcp_connect — active open to remote from an ephemeral port (RFC 6056), MSS from the
-  // route's MTU, ISN per RFC 6528.
-  Result<void, StackError> tcp_connect(Handle h, const Endpoint& remote, Instant now);
+  // tcp_connect — active open to remote from local_port, or with 0 from an ephemeral
+  // port (RFC 6056); MSS from the route's MTU, ISN per RFC 6528. InUse when the port is
+  // taken by a socket, a listener or a connection in TIME-WAIT.
+  Result<void, StackError> tcp_connect(Handle h, const Endpoint& remote, Instant now,
+                                       uint16_t local_port = 0);
   // tcp_listen — a listening socket on local (address unspecified: any).
   Result<Handle, StackError> tcp_listen(const Endpoint& local);
   tcp::Listener* tcp_listener(Handle h);
