@@ -246,11 +246,11 @@ std::vector<std::string> TcpApps::stats_lines() {
                   "tcp listener port=%u accepted=%" PRIu64 " syns=%u syns_queued=%u syns_dropped=%u syn_queue_full=%u"
                   " accept_queue_full=%u cookies_sent=%u cookies_accepted=%u cookies_rejected=%u"
                   " cookie_acks_dropped=%u resets_sent=%u synack_retransmits=%u synack_timeouts=%u"
-                  " dropped_before_accept=%u half_open_evicted=%u",
+                  " dropped_before_accept=%u half_open_evicted=%u synacks_deferred=%u deferred_expired=%u",
                   ports[k], accepted_[k], st.syns, st.syns_queued, st.syns_dropped, st.syn_queue_full,
                   st.accept_queue_full, st.cookies_sent, st.cookies_accepted, st.cookies_rejected,
                   st.cookie_acks_dropped, st.resets_sent, st.synack_retransmits, st.synack_timeouts,
-                  st.dropped_before_accept, st.half_open_evicted);
+                  st.dropped_before_accept, st.half_open_evicted, st.synacks_deferred, st.deferred_expired);
     out.push_back(line);
   }
   const tcp::TimeWaitStats& tw = stack_.tcp_time_wait().stats();

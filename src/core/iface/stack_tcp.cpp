@@ -145,8 +145,17 @@ void Stack::receive_tcp(Interface& ifc, const Ipv4Info& ip, Instant now) {
   }
   if (tw.verdict == tcp::TimeWaitVerdict::Reopen) iss = tw.iss;
   if (l) {
-    l->listener.process(now, src, dst, *seg, iss);
+    bool rest = l->listener.process(now, src, dst, *seg, iss);
     adopt_established(*l, now);
+    if (!rest) return;
+    // The segment that completed the handshake carries data or a FIN: it belongs to the
+    // socket that took the connection, if one could.
+    for (TcpSlot& s : tcp_) {
+      if (!s.socket.accepts(src, dst, *seg)) continue;
+      s.socket.process(now, src, dst, *seg);
+      return;
+    }
+    l->listener.dropped_before_accept();
     return;
   }
   ifc.stats.drop(Drop::NoListener);
@@ -196,14 +205,6 @@ void Stack::poll_tcp(Instant now) {
   // The payload of a segment is copied from the socket's ring into frame-sized scratch;
   // send_tcp then emits header + payload into l4_scratch_.
   uint8_t payload[config::kFrameBytes];
-  for (ListenerSlot& s : listeners_) {
-    if (!s.open) continue;
-    for (int i = 0; i < 64; ++i) {
-      Optional<tcp::Outgoing> out = s.listener.dispatch(now, MutBytes(payload, sizeof payload));
-      if (!out) break;
-      send_tcp(*out, now);
-    }
-  }
   time_wait_.expire(now);
   for (TcpSlot& s : tcp_) {
     // Closed-by-user sockets still finish their connection here. Bounded per poll so
@@ -221,6 +222,23 @@ void Stack::poll_tcp(Instant now) {
       s.socket.leave_time_wait();
     }
   }
+  // Listeners last, so that sockets freed above count as room: a SYN,ACK goes out only
+  // for a connection a free socket can take (the others wait in the SYN queue).
+  for (ListenerSlot& s : listeners_) {
+    if (!s.open) continue;
+    for (int i = 0; i < 64; ++i) {
+      Optional<tcp::Outgoing> out =
+          s.listener.dispatch(now, MutBytes(payload, sizeof payload), tcp_room());
+      if (!out) break;
+      send_tcp(*out, now);
+    }
+  }
+}
+
+size_t Stack::tcp_room() const {
+  size_t n = 0;
+  for (const TcpSlot& s : tcp_) n += !s.open && s.socket.state() == tcp::State::Closed;
+  return n;
 }
 
 }  // namespace keel

@@ -209,6 +209,53 @@ TEST(TcpListenerRoom, without_cookies_out_data_to_no_connection_is_reset) {
   EXPECT_EQ(f.listener.stats().cookies_rejected, 0u);
 }
 
+TEST(TcpListenerRoom, syn_acks_wait_for_room_and_go_out_first_come_first_served) {
+  Sim sim;
+  FixedListener<4> l;
+  FixedIsn isn(1);
+  ASSERT_TRUE(l.listen(kEpB, isn));
+  uint8_t buf[64];
+  for (uint16_t port = 1; port <= 3; ++port) l.process(sim.now(), kAddrA, kAddrB, syn(port, port * 100));
+  // No room (no free socket): the SYNs are queued, nothing is sent, nothing is due.
+  EXPECT_FALSE(l.dispatch(sim.now(), MutBytes(buf), 0));
+  EXPECT_EQ(l.poll_at(0), Optional<Instant>(sim.now() + l.options().synack_rto * 64));
+  EXPECT_EQ(l.half_open(), 3u);
+  EXPECT_EQ(l.stats().synacks_deferred, 3u);
+  // Room for one: the oldest SYN is answered, then nothing more.
+  EXPECT_EQ(l.poll_at(1), Optional<Instant>(Instant::from_micros(0)));
+  auto out = l.dispatch(sim.now(), MutBytes(buf), 1);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->repr.dst_port, 1);
+  EXPECT_FALSE(l.dispatch(sim.now(), MutBytes(buf), 1));
+  // More room: the next two, in order.
+  out = l.dispatch(sim.now(), MutBytes(buf), 3);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->repr.dst_port, 2);
+  out = l.dispatch(sim.now(), MutBytes(buf), 3);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->repr.dst_port, 3);
+  EXPECT_EQ(l.stats().synacks_deferred, 3u);
+}
+
+TEST(TcpListenerRoom, a_waiting_syn_lives_while_the_client_retransmits_it) {
+  Sim sim;
+  FixedListener<4> l;
+  FixedIsn isn(1);
+  ASSERT_TRUE(l.listen(kEpB, isn));
+  uint8_t buf[64];
+  Duration limit = l.options().synack_rto * 64;  // the SYN,ACK schedule's length
+  l.process(sim.now(), kAddrA, kAddrB, syn(1, 100));
+  EXPECT_FALSE(l.dispatch(sim.now() + limit - ms(1), MutBytes(buf), 0));
+  l.process(sim.now() + limit - ms(1), kAddrA, kAddrB, syn(1, 100));  // the SYN again
+  EXPECT_FALSE(l.dispatch(sim.now() + limit, MutBytes(buf), 0));
+  EXPECT_EQ(l.half_open(), 1u);
+  // The client gave up: the entry goes (counted), never answered.
+  EXPECT_FALSE(l.dispatch(sim.now() + limit * 2 - ms(1), MutBytes(buf), 0));
+  EXPECT_EQ(l.half_open(), 0u);
+  EXPECT_EQ(l.stats().deferred_expired, 1u);
+  EXPECT_EQ(l.stats().synack_timeouts, 0u);
+}
+
 TEST(TcpListenerRoom, a_given_iss_is_the_syn_acks_sequence_number) {
   Sim sim;
   FixedListener<4> l;

@@ -308,7 +308,7 @@ TEST(TcpTimeWaitTable, a_new_entry_for_the_same_tuple_replaces_the_old_one) {
   e.rcv_nxt = 2;
   t.insert(e, kT0);
   EXPECT_EQ(t.stats().in_use, 1u);
-  EXPECT_EQ(t.stats().evicted, 0u);
+  EXPECT_EQ(t.stats().evicted, 1u);
   EXPECT_EQ(t.find(e.tuple, kT0)->rcv_nxt, 2u);
 }
 

@@ -8,6 +8,12 @@
 // before accept() is dropped unacknowledged (the peer retransmits it to the socket).
 //
 // When there is no room, clients are made to wait, never reset (as Linux does):
+//  - no socket to take the connection (the owner passes its room to dispatch() and
+//    poll_at(): free sockets): the SYN is queued but its SYN,ACK waits until room
+//    appears, oldest first, so the client's handshake completes exactly when a socket
+//    can take it — it sends its data once, to a socket, instead of into a full accept
+//    queue and then again on its retransmission timer. A waiting entry lives while the
+//    client keeps retransmitting its SYN;
 //  - accept queue full: a SYN is dropped unanswered and the client sends it again
 //    later; a completing ACK is dropped and the entry stays half-open;
 //  - SYN queue full (or every slot taken): a SYN cookie (RFC 4987 §3.6) answers only
@@ -67,18 +73,25 @@ struct ListenerStats {
   uint32_t resets_sent = 0;
   uint32_t synack_retransmits = 0, synack_timeouts = 0, dropped_before_accept = 0;
   uint32_t half_open_evicted = 0;  // stale half-open entries given up for a valid cookie
+  uint32_t synacks_deferred = 0;   // queued SYNs whose SYN,ACK waited for room
+  uint32_t deferred_expired = 0;   // ... given up: the client stopped retransmitting its SYN
 };
 
 // Pending — one half-open or established-but-not-accepted connection.
 struct Pending {
   bool used = false;
   bool established = false;
-  bool synack_due = false;
+  bool answered = false;    // its SYN,ACK was sent (else it waits for room)
+  bool synack_due = false;  // (answered) send the SYN,ACK again now
+  bool deferred = false;    // its SYN,ACK had to wait for room (counted once)
   uint8_t retries = 0;
-  uint32_t order = 0;  // accept-queue position (FIFO)
-  Instant rto_at;
+  uint32_t order = 0;  // arrival order while half-open, then accept-queue position (FIFO)
+  Instant rto_at;      // answered: the SYN,ACK timer; waiting: when to give up
   Handshake h;
 };
+
+// kNoRoomLimit — dispatch()/poll_at() room when the owner sets no limit.
+inline constexpr size_t kNoRoomLimit = ~size_t(0);
 
 class Listener {
  public:
@@ -108,10 +121,19 @@ class Listener {
   // process — one segment for this listener. iss, when given, is the ISN a connection
   // opened by this SYN must use (the Stack reopening a TIME-WAIT 4-tuple, RFC 6191:
   // beyond the old connection's sequence space); a cookie still carries its own.
-  void process(Instant now, const IpAddress& src, const IpAddress& dst,
+  // Returns true when seg completed a handshake and carries data or a FIN the listener
+  // did not take: the caller hands it to the connection's socket once accepted, or
+  // counts it with dropped_before_accept().
+  bool process(Instant now, const IpAddress& src, const IpAddress& dst,
                const wire::tcp::Repr& seg, Optional<uint32_t> iss = none);
-  Optional<Outgoing> dispatch(Instant now, MutBytes payload_buf);
-  Optional<Instant> poll_at() const;
+  // dropped_before_accept — a completing segment's data or FIN found no socket (the
+  // peer sends it again).
+  void dropped_before_accept() { ++stats_.dropped_before_accept; }
+  // dispatch — the next segment to send. room: how many more connections the owner
+  // could take now (free sockets); SYN,ACKs beyond what it could take wait.
+  Optional<Outgoing> dispatch(Instant now, MutBytes payload_buf, size_t room = kNoRoomLimit);
+  // poll_at — when dispatch() has work, with the same room.
+  Optional<Instant> poll_at(size_t room = kNoRoomLimit) const;
 
  private:
   struct Reply {  // a stateless answer: RST, or a SYN,ACK carrying a cookie
@@ -124,11 +146,18 @@ class Listener {
   // was retransmitted at least once (none: every half-open entry is fresh).
   Pending* stale_half_open();
   bool accept_queue_has_room() const { return pending_accepts() < accept_backlog_; }
+  // committed — connections that will want a socket: established or answered.
+  size_t committed() const;
+  // oldest_waiting — the first-come half-open entry whose SYN,ACK waits for room.
+  Pending* oldest_waiting();
+  // wait_limit — how long a waiting entry lives after the client's last SYN (the
+  // SYN,ACK schedule's whole length: the client retransmits well within it).
+  Duration wait_limit() const { return opt_.synack_rto * (int64_t(2) << opt_.synack_retries); }
   // cookies_outstanding — a cookie sent recently enough that its ACK may still come.
   bool cookies_outstanding(Instant now) const;
   void process_syn(Instant now, const FourTuple& t, const wire::tcp::Repr& seg,
                    Optional<uint32_t> iss);
-  void process_cookie_ack(Instant now, const FourTuple& t, const IpAddress& src,
+  bool process_cookie_ack(Instant now, const FourTuple& t, const IpAddress& src,
                           const IpAddress& dst, const wire::tcp::Repr& seg);
   void reply(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& r);
   void reply_rst(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& seg);

@@ -45,7 +45,8 @@ void TimeWaitTable::insert(const TimeWaitEntry& entry, Instant now) {
   TimeWaitEntry* slot = nullptr;
   for (auto& e : entries_) {
     if (e.used && same(e.tuple, entry.tuple)) {
-      release(e);  // a stale incarnation of the same 4-tuple
+      release(e);  // an older incarnation of the same 4-tuple, given up early
+      ++stats_.evicted;
       slot = &e;
       break;
     }

@@ -60,7 +60,7 @@ struct TimeWaitStats {
   uint32_t in_use = 0, high_water = 0;  // entries held now / at most
   uint32_t entered = 0;                 // connections moved in (their sockets freed)
   uint32_t expired = 0;                 // entries that lived out their 2MSL
-  uint32_t evicted = 0;                 // entries given up early: the table was full
+  uint32_t evicted = 0;                 // entries given up early: table full, or the 4-tuple again
   uint32_t acks = 0;                    // ACKs sent (FIN retransmissions, unacceptable segments, challenges)
   uint32_t fin_restarts = 0;            // retransmitted FINs that restarted 2MSL
   uint32_t resets = 0;                  // entries ended by a RST at RCV.NXT
