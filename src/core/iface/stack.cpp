@@ -191,9 +191,8 @@ Optional<Instant> Stack::poll_at() const {
   for (const RawSlot& s : raw_)
     if (s.open && s.socket.has_tx()) consider(Instant());
   for (const TcpSlot& s : tcp_) consider(s.socket.poll_at());
-  size_t room = tcp_room();
   for (const ListenerSlot& s : listeners_)
-    if (s.open) consider(s.listener.poll_at(room));
+    if (s.open) consider(s.listener.poll_at(tcp_room(s)));
   for (size_t i = 0; i < ethernet_count_; ++i) {
     const Interface& ifc = *find_iface(static_cast<IfaceId>(i));
     consider(ifc.neighbors.poll_at());

@@ -315,8 +315,9 @@ class Stack {
   void tcp_reset_for(const Ipv4Info& ip, const wire::tcp::Repr& seg, Instant now);
   uint16_t tcp_mss_to(const wire::Ipv4Address& dst);
   bool tcp_port_in_use(uint16_t port) const;
-  // tcp_room — free TCP sockets: how many more connections the listeners may answer.
-  size_t tcp_room() const;
+  // tcp_room — how many more connections listener l may answer: free TCP sockets less
+  // what the other listeners have committed.
+  size_t tcp_room(const ListenerSlot& l) const;
   // adopt_established — moves a listener's established connections into sockets.
   void adopt_established(ListenerSlot& l, Instant now);
   bool deliver_raw(const Ipv4Info& ip);

@@ -228,17 +228,19 @@ void Stack::poll_tcp(Instant now) {
     if (!s.open) continue;
     for (int i = 0; i < 64; ++i) {
       Optional<tcp::Outgoing> out =
-          s.listener.dispatch(now, MutBytes(payload, sizeof payload), tcp_room());
+          s.listener.dispatch(now, MutBytes(payload, sizeof payload), tcp_room(s));
       if (!out) break;
       send_tcp(*out, now);
     }
   }
 }
 
-size_t Stack::tcp_room() const {
-  size_t n = 0;
-  for (const TcpSlot& s : tcp_) n += !s.open && s.socket.state() == tcp::State::Closed;
-  return n;
+size_t Stack::tcp_room(const ListenerSlot& l) const {
+  size_t free = 0, others = 0;
+  for (const TcpSlot& s : tcp_) free += !s.open && s.socket.state() == tcp::State::Closed;
+  for (const ListenerSlot& o : listeners_)
+    if (o.open && &o != &l) others += o.listener.committed();
+  return free > others ? free - others : 0;
 }
 
 }  // namespace keel

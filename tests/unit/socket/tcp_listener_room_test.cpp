@@ -237,6 +237,31 @@ TEST(TcpListenerRoom, syn_acks_wait_for_room_and_go_out_first_come_first_served)
   EXPECT_EQ(l.stats().synacks_deferred, 3u);
 }
 
+TEST(TcpListenerRoom, an_answer_unanswered_for_a_whole_timeout_no_longer_holds_room) {
+  Sim sim;
+  FixedListener<4> l;
+  FixedIsn isn(1);
+  ASSERT_TRUE(l.listen(kEpB, isn));
+  uint8_t buf[64];
+  l.process(sim.now(), kAddrA, kAddrB, syn(1, 100));  // a client that never answers
+  l.process(sim.now(), kAddrA, kAddrB, syn(2, 200));
+  auto out = l.dispatch(sim.now(), MutBytes(buf), 1);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->repr.dst_port, 1);
+  EXPECT_EQ(l.committed(), 1u);
+  EXPECT_FALSE(l.dispatch(sim.now(), MutBytes(buf), 1));  // port 2 waits
+  // After the SYN,ACK timeout port 1's answer is retransmitted and stops holding the
+  // room: port 2 is answered too (a flood of spoofed SYNs cannot hold the room).
+  Instant t = sim.now() + l.options().synack_rto;
+  out = l.dispatch(t, MutBytes(buf), 1);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->repr.dst_port, 1);  // the retransmission
+  out = l.dispatch(t, MutBytes(buf), 1);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->repr.dst_port, 2);
+  EXPECT_EQ(l.committed(), 1u);
+}
+
 TEST(TcpListenerRoom, a_waiting_syn_lives_while_the_client_retransmits_it) {
   Sim sim;
   FixedListener<4> l;

@@ -74,7 +74,7 @@ Pending* Listener::stale_half_open() {
 
 size_t Listener::committed() const {
   size_t n = 0;
-  for (const auto& p : slots_) n += p.used && (p.established || p.answered);
+  for (const auto& p : slots_) n += p.used && (p.established || (p.answered && p.retries == 0));
   return n;
 }
 

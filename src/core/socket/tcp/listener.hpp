@@ -5,15 +5,18 @@
 // Pending entry (the handshake's numbers and options), the Listener sends and
 // retransmits its SYN,ACK, and the completing ACK moves it to the accept queue;
 // accept() turns the oldest into an Established Socket. Data or a FIN that arrives
-// before accept() is dropped unacknowledged (the peer retransmits it to the socket).
+// before accept() is dropped unacknowledged (the peer retransmits it to the socket);
+// on the very segment that completes the handshake it is handed back to the caller,
+// which delivers it to the socket if it accepts at once (the Stack does).
 //
 // When there is no room, clients are made to wait, never reset (as Linux does):
-//  - no socket to take the connection (the owner passes its room to dispatch() and
-//    poll_at(): free sockets): the SYN is queued but its SYN,ACK waits until room
-//    appears, oldest first, so the client's handshake completes exactly when a socket
-//    can take it — it sends its data once, to a socket, instead of into a full accept
-//    queue and then again on its retransmission timer. A waiting entry lives while the
-//    client keeps retransmitting its SYN;
+//  - no socket to take the connection (the owner passes its room — free sockets — to
+//    dispatch() and poll_at()): the SYN is queued but its SYN,ACK waits until the
+//    connections already committed (established, or answered within the last SYN,ACK
+//    timeout) leave room, first come first served. The client's handshake then
+//    completes when a socket can take it, and it sends its data once, to that socket,
+//    rather than into a full accept queue and again on its retransmission timer. A
+//    waiting entry lives while the client keeps retransmitting its SYN;
 //  - accept queue full: a SYN is dropped unanswered and the client sends it again
 //    later; a completing ACK is dropped and the entry stays half-open;
 //  - SYN queue full (or every slot taken): a SYN cookie (RFC 4987 §3.6) answers only
@@ -112,6 +115,10 @@ class Listener {
   // pending_accepts — established connections waiting for accept().
   size_t pending_accepts() const;
   size_t half_open() const;
+  // committed — connections that will want a socket soon: established (not yet
+  // accepted) or answered with a SYN,ACK not yet retransmitted (an answer that went
+  // unanswered for a whole timeout no longer holds room).
+  size_t committed() const;
   // accept — the oldest established connection becomes sock (which must be Closed).
   Result<void, AcceptError> accept(Instant now, Socket& sock);
   const ListenerStats& stats() const { return stats_; }
@@ -146,8 +153,6 @@ class Listener {
   // was retransmitted at least once (none: every half-open entry is fresh).
   Pending* stale_half_open();
   bool accept_queue_has_room() const { return pending_accepts() < accept_backlog_; }
-  // committed — connections that will want a socket: established or answered.
-  size_t committed() const;
   // oldest_waiting — the first-come half-open entry whose SYN,ACK waits for room.
   Pending* oldest_waiting();
   // wait_limit — how long a waiting entry lives after the client's last SYN (the
