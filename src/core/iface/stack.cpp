@@ -190,7 +190,11 @@ Optional<Instant> Stack::poll_at() const {
     if (s.open && s.socket.has_tx()) consider(Instant());
   for (const RawSlot& s : raw_)
     if (s.open && s.socket.has_tx()) consider(Instant());
-  for (const TcpSlot& s : tcp_) consider(s.socket.poll_at());
+  for (const TcpSlot& s : tcp_) {
+    consider(s.socket.poll_at());
+    // A closed connection in TIME-WAIT moves to the table on the next poll.
+    if (!s.open && s.socket.state() == tcp::State::TimeWait) consider(Instant());
+  }
   for (const ListenerSlot& s : listeners_)
     if (s.open) consider(s.listener.poll_at(tcp_room(s)));
   for (size_t i = 0; i < ethernet_count_; ++i) {
