@@ -245,16 +245,26 @@ std::vector<std::string> TcpApps::stats_lines() {
     tcp::Listener* l = stack_.tcp_listener(hs[k]);
     if (!l) continue;
     const tcp::ListenerStats& st = l->stats();
-    char line[512];
+    char line[640];
     std::snprintf(line, sizeof line,
-                  "tcp listener port=%u accepted=%" PRIu64 " syns=%u syn_queue_full=%u accept_queue_full=%u"
-                  " cookies_sent=%u cookies_accepted=%u cookies_rejected=%u resets_sent=%u"
-                  " synack_retransmits=%u synack_timeouts=%u dropped_before_accept=%u half_open_evicted=%u",
-                  ports[k], accepted_[k], st.syns, st.syn_queue_full, st.accept_queue_full, st.cookies_sent,
-                  st.cookies_accepted, st.cookies_rejected, st.resets_sent, st.synack_retransmits,
-                  st.synack_timeouts, st.dropped_before_accept, st.half_open_evicted);
+                  "tcp listener port=%u accepted=%" PRIu64 " syns=%u syns_queued=%u syns_dropped=%u syn_queue_full=%u"
+                  " accept_queue_full=%u cookies_sent=%u cookies_accepted=%u cookies_rejected=%u"
+                  " cookie_acks_dropped=%u resets_sent=%u synack_retransmits=%u synack_timeouts=%u"
+                  " dropped_before_accept=%u half_open_evicted=%u synacks_deferred=%u deferred_expired=%u",
+                  ports[k], accepted_[k], st.syns, st.syns_queued, st.syns_dropped, st.syn_queue_full,
+                  st.accept_queue_full, st.cookies_sent, st.cookies_accepted, st.cookies_rejected,
+                  st.cookie_acks_dropped, st.resets_sent, st.synack_retransmits, st.synack_timeouts,
+                  st.dropped_before_accept, st.half_open_evicted, st.synacks_deferred, st.deferred_expired);
     out.push_back(line);
   }
+  const tcp::TimeWaitStats& tw = stack_.tcp_time_wait().stats();
+  char line[320];
+  std::snprintf(line, sizeof line,
+                "tcp time_wait capacity=%zu in_use=%u high_water=%u entered=%u expired=%u evicted=%u acks=%u"
+                " fin_restarts=%u resets=%u reopened=%u syns_refused=%u ignored=%u",
+                stack_.tcp_time_wait().capacity(), tw.in_use, tw.high_water, tw.entered, tw.expired, tw.evicted,
+                tw.acks, tw.fin_restarts, tw.resets, tw.reopened, tw.syns_refused, tw.ignored);
+  out.push_back(line);
   return out;
 }
 

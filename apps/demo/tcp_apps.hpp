@@ -22,7 +22,8 @@ class TcpApps {
   void poll(Instant now);
   uint64_t connections() const { return connections_; }
   // stats_lines — per listener: its port, connections accepted and the listener's
-  // counters (SYNs, queues full, cookies, drops before accept), for the exit report.
+  // counters (SYNs, queues full, cookies, drops before accept), then the stack's
+  // TIME-WAIT table, for the exit report.
   std::vector<std::string> stats_lines();
 
  private:

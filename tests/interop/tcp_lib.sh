@@ -411,3 +411,12 @@ check_tcp_pcap() {
   n=$(timeout 60 tshark -n -r "$file" "${prefs[@]}" -Y "ip.src == $KERNEL_IP && tcp.checksum.ffff" 2>/dev/null | wc -l)
   step "capture $(basename "$file"): well-formed apart from $n kernel segments with TCP checksum 0xffff (= 0x0000, RFC 1624; lib.sh's check_pcap counts them as bad)"
 }
+
+# time_wait_stat KEY — a counter of keel's TIME-WAIT table from its exit report.
+time_wait_stat() {
+  local text value
+  text=$(keel_line '^keel-demo: tcp time_wait ')
+  value=$(sed -nE "s/.* $1=([0-9]+)( .*)?$/\1/p" <<<"$text")
+  [ -n "$value" ] || fail "no counter $1 in keel's TIME-WAIT line: '$text'"
+  echo "$value"
+}

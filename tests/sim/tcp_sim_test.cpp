@@ -193,19 +193,26 @@ TEST(TcpSim, syn_flood_fills_the_queue_but_connections_and_new_clients_get_throu
     if (h) s = *h;
     return h.ok();
   }, Duration::seconds(5)));
-  // The flood: far more SYNs than the SYN queue holds.
+  // The flood: far more SYNs than the SYN queue holds, from a source that never answers.
   for (uint32_t i = 0; i < 500; ++i) {
     auto f = spoofed_syn(b.mac(net.b().id), static_cast<uint16_t>(10000 + i), i * 7919);
     b.receive_frame(net.b().id, Bytes(f.data(), f.size()), net.now());
   }
   net.run_for(Duration::millis(50));
   const tcp::ListenerStats& st = b.tcp_listener(lst)->stats();
-  EXPECT_GT(st.syn_queue_full, 0u);
-  EXPECT_GT(st.cookies_sent, 0u);
+  // Every slot holds a fresh half-open entry: a cookie's ACK could find no room, so the
+  // rest are dropped unanswered (counted), not answered with cookies.
+  EXPECT_EQ(b.tcp_listener(lst)->half_open(), config::kTcpBacklog);
+  EXPECT_EQ(st.syns_queued, 1u + config::kTcpBacklog);  // the real client's and the flood's
+  EXPECT_EQ(st.syn_queue_full, 500u - config::kTcpBacklog);
+  EXPECT_EQ(st.syns_dropped, 500u - config::kTcpBacklog);
+  EXPECT_EQ(st.cookies_sent, 0u);
   // The established connection still works.
   auto data = pattern(100000, 9);
   EXPECT_EQ(transfer(net, a, c, b, s, data, Duration::seconds(30)), data);
-  // A new client connects although the SYN queue is full: its SYN gets a cookie.
+  // A new client connects although the SYN queue is full: its first SYN is dropped;
+  // by its retransmission the flood's entries have gone unanswered for a whole SYN,ACK
+  // timeout (stale), so it gets a cookie, and its ACK takes a stale entry's slot.
   Handle c2 = *a.tcp_open();
   ASSERT_TRUE(a.tcp_connect(c2, Endpoint{sim_ip(2), 80}, net.now()).ok());
   Handle s2{};
@@ -214,7 +221,11 @@ TEST(TcpSim, syn_flood_fills_the_queue_but_connections_and_new_clients_get_throu
     if (h) s2 = *h;
     return h.ok();
   }, Duration::seconds(10)));
-  EXPECT_GT(b.tcp_listener(lst)->stats().cookies_accepted, 0u);
+  EXPECT_GT(st.cookies_sent, 0u);
+  EXPECT_EQ(st.cookies_accepted, 1u);
+  EXPECT_EQ(st.half_open_evicted, 1u);
+  EXPECT_EQ(st.resets_sent, 0u);
+  EXPECT_EQ(st.syns, st.syns_queued + st.cookies_sent + st.syns_dropped);
   auto more = pattern(20000, 10);
   EXPECT_EQ(transfer(net, a, c2, b, s2, more, Duration::seconds(30)), more);
 }

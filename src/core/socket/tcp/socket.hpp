@@ -246,6 +246,18 @@ class Socket {
   // now; none when nothing is pending.
   Optional<Instant> poll_at() const;
 
+  // ---- TIME-WAIT hand-over to the Stack's table (time_wait.hpp) ----
+  // time_wait_deadline — when 2MSL ends (none outside TIME-WAIT).
+  Optional<Instant> time_wait_deadline() const { return time_wait_at_; }
+  // ts_recent / ts_offset — the peer's last timestamp and our timestamp clock's offset.
+  uint32_t ts_recent() const { return ts_recent_; }
+  uint32_t ts_offset() const { return ts_offset_; }
+  // leave_time_wait — the connection now lives in a TIME-WAIT entry: Closed, without
+  // error and with nothing more to send (only in TimeWait).
+  void leave_time_wait() {
+    if (state_ == State::TimeWait) enter_closed(Error::None);
+  }
+
  private:
   CongestionControl& cc();
   const CongestionControl& cc() const;
