@@ -268,4 +268,32 @@ std::vector<std::string> TcpApps::stats_lines() {
   return out;
 }
 
+namespace {
+struct CounterField {
+  const char* name;
+  uint64_t iface::TcpCounters::*value;
+};
+constexpr CounterField kTcpCounterFields[] = {
+    {"active_opens", &iface::TcpCounters::active_opens}, {"passive_opens", &iface::TcpCounters::passive_opens},
+    {"attempt_fails", &iface::TcpCounters::attempt_fails}, {"estab_resets", &iface::TcpCounters::estab_resets},
+    {"in_segs", &iface::TcpCounters::in_segs},           {"out_segs", &iface::TcpCounters::out_segs},
+    {"retrans_segs", &iface::TcpCounters::retrans_segs}, {"in_errs", &iface::TcpCounters::in_errs},
+    {"out_rsts", &iface::TcpCounters::out_rsts},
+};
+}  // namespace
+
+std::string tcp_counters_text(const iface::TcpCounters& c) {
+  std::string out;
+  for (const CounterField& f : kTcpCounterFields)
+    out += std::string(out.empty() ? "" : " ") + f.name + "=" + std::to_string(c.*f.value);
+  return out;
+}
+
+std::string tcp_counters_json(const iface::TcpCounters& c) {
+  std::string out = "{";
+  for (const CounterField& f : kTcpCounterFields)
+    out += std::string(out.size() > 1 ? ", " : "") + "\"" + f.name + "\": " + std::to_string(c.*f.value);
+  return out + "}";
+}
+
 }  // namespace keel::demo

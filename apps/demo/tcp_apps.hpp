@@ -60,4 +60,9 @@ class TcpApps {
   uint64_t accepted_[3] = {};  // per Kind
 };
 
+// tcp_counters_text / tcp_counters_json — one interface's RFC 4022 TCP counters as
+// "key=value ..." (the exit report) and as a JSON object (/stats).
+std::string tcp_counters_text(const iface::TcpCounters& c);
+std::string tcp_counters_json(const iface::TcpCounters& c);
+
 }  // namespace keel::demo

@@ -393,3 +393,50 @@ TEST(TcpSim, port_unreachable_for_our_syn_ends_the_connection_as_unreachable) {
   EXPECT_EQ(sock.state(), tcp::State::Closed);
   EXPECT_EQ(sock.error(), tcp::Error::Unreachable);
 }
+
+TEST(TcpSim, per_interface_tcp_counters_follow_rfc4022) {
+  linux_port::FaultConfig f;
+  f.loss_pct = 2;
+  SimNet net(f, 5);
+  Stack& a = *net.a().stack;
+  Stack& b = *net.b().stack;
+  auto p = connect_pair(net);
+  auto data = pattern(1 << 20, 3);
+  ASSERT_EQ(transfer(net, a, p.client, b, p.server, data, Duration::seconds(120)), data);
+  auto d = a.tcp(p.client)->diagnostics();
+  const iface::TcpCounters& ca = a.stats(net.a().id).tcp;
+  const iface::TcpCounters& cb = b.stats(net.b().id).tcp;
+  EXPECT_EQ(ca.active_opens, 1u);
+  EXPECT_EQ(ca.passive_opens, 0u);
+  EXPECT_EQ(cb.passive_opens, 1u);
+  EXPECT_EQ(cb.active_opens, 0u);
+  ASSERT_GT(d.retransmissions, 0u);
+  EXPECT_EQ(ca.retrans_segs, d.retransmissions);  // A has one socket and no listener
+  EXPECT_EQ(ca.out_segs + ca.retrans_segs, d.segs_out);
+  EXPECT_EQ(ca.in_segs, d.segs_in);
+  EXPECT_EQ(ca.in_errs + cb.in_errs, 0u);
+  // A connection refused: B resets the SYN to a port nobody listens on.
+  Handle c2 = *a.tcp_open();
+  ASSERT_TRUE(a.tcp_connect(c2, Endpoint{sim_ip(2), 81}, net.now()).ok());
+  ASSERT_TRUE(net.run_until([&] { return a.tcp(c2)->state() == tcp::State::Closed; }, Duration::seconds(60)));
+  EXPECT_EQ(a.tcp(c2)->error(), tcp::Error::Refused);
+  EXPECT_EQ(ca.active_opens, 2u);
+  EXPECT_EQ(ca.attempt_fails, 1u);
+  EXPECT_EQ(cb.out_rsts, 1u);
+}
+
+TEST(TcpSim, an_aborted_socket_keeps_its_slot_until_its_rst_is_sent) {
+  SimNet net;
+  Stack& a = *net.a().stack;
+  Stack& b = *net.b().stack;
+  auto p = connect_pair(net);
+  a.tcp(p.client)->abort();  // the RST is due at the next poll
+  a.close(p.client);
+  Handle next = *a.tcp_open();
+  EXPECT_NE(next.index, p.client.index);  // the aborted slot still holds its RST
+  ASSERT_TRUE(net.run_until([&] { return b.tcp(p.server)->state() == tcp::State::Closed; },
+                            Duration::seconds(5)));
+  EXPECT_EQ(b.tcp(p.server)->error(), tcp::Error::Reset);
+  EXPECT_EQ(b.stats(net.b().id).tcp.estab_resets, 1u);
+  EXPECT_EQ(a.stats(net.a().id).tcp.out_rsts, 1u);
+}

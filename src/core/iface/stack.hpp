@@ -320,6 +320,8 @@ class Stack {
   size_t tcp_room(const ListenerSlot& l) const;
   // adopt_established — moves a listener's established connections into sockets.
   void adopt_established(ListenerSlot& l, Instant now);
+  void count_close(Interface& ifc, tcp::State before, const tcp::Socket& s);
+  static bool tcp_slot_free(const TcpSlot& s);
   bool deliver_raw(const Ipv4Info& ip);
   void send_icmp_error(Interface& ifc, const Ipv4Info& ip, uint8_t type, uint8_t code,
                        uint32_t rest, Instant now);

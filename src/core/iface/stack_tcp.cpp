@@ -33,12 +33,16 @@ bool Stack::tcp_port_in_use(uint16_t port) const {
   return false;
 }
 
+// tcp_slot_free — a slot is free when its user closed it and the connection has finished
+// (a closed socket still sends its FIN; in TIME-WAIT it moves to the table and is free).
+// A socket whose RST (abort, close with unread data) is still to go out is not free
+// yet: reusing it would lose the RST.
+bool Stack::tcp_slot_free(const TcpSlot& s) {
+  return !s.open && s.socket.state() == tcp::State::Closed && !s.socket.poll_at();
+}
+
 Result<Handle, StackError> Stack::tcp_open() {
-  // A slot is free when its user closed it and the connection has finished (a closed
-  // socket still sends its FIN; in TIME-WAIT it moves to the table and is free).
-  auto h = open_slot(tcp_, Handle::Kind::Tcp, [](const TcpSlot& s) {
-    return !s.open && s.socket.state() == tcp::State::Closed;
-  });
+  auto h = open_slot(tcp_, Handle::Kind::Tcp, [](const TcpSlot& s) { return tcp_slot_free(s); });
   if (!h) return h;
   TcpSlot& s = tcp_[h->index];
   s.socket.options() = tcp::Options{};
@@ -73,6 +77,7 @@ Result<void, StackError> Stack::tcp_connect(Handle h, const Endpoint& remote, In
   if (!port) return Err(StackError::InUse);
   s->socket.options().mss = tcp_mss_to(remote.addr.v4());
   if (!s->socket.connect(now, Endpoint{rc->src, *port}, remote, isn_)) return Err(StackError::InUse);
+  ++rc->ifc->stats.tcp.active_opens;
   return {};
 }
 
@@ -108,6 +113,9 @@ void Stack::adopt_established(ListenerSlot& l, Instant now) {
       return;
     }
     (void)l.ready.push(*h);
+    const tcp::Socket& s = tcp_[h->index].socket;
+    if (Interface* ifc = s.local().addr.is_v4() ? iface_owning(s.local().addr.v4()) : nullptr)
+      ++ifc->stats.tcp.passive_opens;
   }
 }
 
@@ -120,17 +128,36 @@ Result<Handle, StackError> Stack::tcp_accept(Handle listener, Instant now) {
   return *h;
 }
 
+// count_close — tcpAttemptFails / tcpEstabResets: what a segment did to a connection.
+void Stack::count_close(Interface& ifc, tcp::State before, const tcp::Socket& s) {
+  if (s.state() != tcp::State::Closed || before == tcp::State::Closed) return;
+  if (before == tcp::State::SynSent || before == tcp::State::SynReceived)
+    ++ifc.stats.tcp.attempt_fails;
+  else if ((before == tcp::State::Established || before == tcp::State::CloseWait) &&
+           s.error() == tcp::Error::Reset)
+    ++ifc.stats.tcp.estab_resets;
+}
+
 void Stack::receive_tcp(Interface& ifc, const Ipv4Info& ip, Instant now) {
+  ++ifc.stats.tcp.in_segs;
   auto p = wire::tcp::Packet::check(ip.payload);
-  if (!p) return ifc.stats.drop(Drop::Malformed);
+  if (!p) {
+    ++ifc.stats.tcp.in_errs;
+    return ifc.stats.drop(Drop::Malformed);
+  }
   auto seg = wire::tcp::Repr::parse(*p, ip.src, ip.dst);
-  if (!seg) return ifc.stats.drop(seg.error() == wire::Error::BadChecksum ? Drop::BadChecksum : Drop::Malformed);
+  if (!seg) {
+    ++ifc.stats.tcp.in_errs;
+    return ifc.stats.drop(seg.error() == wire::Error::BadChecksum ? Drop::BadChecksum : Drop::Malformed);
+  }
   // TCP is unicast only (RFC 9293 §3.9.1).
   if (!ip.dst_unicast) return ifc.stats.drop(Drop::NotForUs);
   wire::IpAddress src = ip.src, dst = ip.dst;
   for (TcpSlot& s : tcp_) {
     if (!s.socket.accepts(src, dst, *seg)) continue;
+    tcp::State before = s.socket.state();
     s.socket.process(now, src, dst, *seg);
+    count_close(ifc, before, s.socket);
     return;
   }
   ListenerSlot* l = find_listener(src, dst, *seg);
@@ -198,6 +225,11 @@ void Stack::send_tcp(const tcp::Outgoing& out, Instant now) {
   ip.dst = out.dst.v4();
   ip.protocol = static_cast<uint8_t>(wire::IpProtocol::Tcp);
   ip.dont_fragment = true;  // RFC 1191: PMTU discovery; TCP sizes segments to the MSS
+  if (Optional<RouteChoice> rc = route(ip.dst, ip.src, 0xff)) {
+    iface::TcpCounters& c = rc->ifc->stats.tcp;
+    ++(out.retransmission ? c.retrans_segs : c.out_segs);
+    if (out.repr.flags & wire::tcp::flag::kRst) ++c.out_rsts;
+  }
   (void)send_ipv4(ip, l4, now);
 }
 
@@ -210,10 +242,14 @@ void Stack::poll_tcp(Instant now) {
     // Closed-by-user sockets still finish their connection here. Bounded per poll so
     // one busy connection cannot starve the loop; poll_at() says "now" while it has more.
     bool drained = false;
+    tcp::State before = s.socket.state();
     for (int i = 0; i < 256 && !drained; ++i) {
       Optional<tcp::Outgoing> out = s.socket.dispatch(now, MutBytes(payload, sizeof payload));
       if (out) send_tcp(*out, now);
       drained = !out;
+    }
+    if (before != s.socket.state() && s.socket.local().addr.is_v4()) {  // a timer gave up
+      if (Interface* ifc = iface_owning(s.socket.local().addr.v4())) count_close(*ifc, before, s.socket);
     }
     // A connection its user closed that reached TIME-WAIT, with everything sent (the
     // ACK of the peer's FIN included): its entry takes over and the socket is free.
@@ -237,7 +273,7 @@ void Stack::poll_tcp(Instant now) {
 
 size_t Stack::tcp_room(const ListenerSlot& l) const {
   size_t free = 0, others = 0;
-  for (const TcpSlot& s : tcp_) free += !s.open && s.socket.state() == tcp::State::Closed;
+  for (const TcpSlot& s : tcp_) free += tcp_slot_free(s);
   for (const ListenerSlot& o : listeners_)
     if (o.open && &o != &l) others += o.listener.committed();
   return free > others ? free - others : 0;

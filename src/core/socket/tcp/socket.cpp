@@ -966,8 +966,10 @@ Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, u
   if (fin_queued_ && seq + n == fin_seq()) flags |= flag::kFin;
   if (n == 0 && !(flags & flag::kFin)) return none;
   if (n) flags |= flag::kPsh;
-  if (seq_lt(seq, snd_max_)) ++stats_.retransmissions;
+  bool again = seq_lt(seq, snd_max_);
+  if (again) ++stats_.retransmissions;
   Outgoing o = make(now, seq, flags, Bytes(buf.data(), n));
+  o.retransmission = again;
   uint32_t next = seq + n + ((flags & flag::kFin) ? 1 : 0);
   // The scoreboard keeps HighData, HighRxt and pipe (RFC 6675 §5 step C).
   if (sack_on_) sb_.on_sent({kind, seq, next});

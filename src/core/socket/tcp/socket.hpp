@@ -150,6 +150,7 @@ struct Diagnostics {
 struct Outgoing {
   IpAddress src, dst;
   wire::tcp::Repr repr;
+  bool retransmission = false;  // data or FIN sent before (for tcpRetransSegs)
 };
 
 // Handshake — a connection established by a Listener, handed to Socket::accept_from.
