@@ -213,3 +213,19 @@ TEST(TcpRetransmit, answered_keepalives_keep_the_connection) {
 
 }  // namespace
 }  // namespace keel::test::tcp_sim
+
+namespace keel::test::tcp_sim {
+namespace {
+
+TEST(TcpRetransmit, a_timed_out_syn_leaves_an_rto_of_three_seconds_for_the_data) {
+  Pair<> p;
+  int drops = 0;
+  p.sim.drop_if = [&](const Seg& s) { return s.from == 'A' && s.has(flag::kSyn) && drops++ < 2; };
+  ASSERT_TRUE(p.connect());  // SYN at 0, 1 s, 3 s: the third gets through
+  auto d = p.client.diagnostics();
+  EXPECT_EQ(d.timeouts, 2u);
+  EXPECT_EQ(d.rto, secs(3));  // RFC 6298 (5.7), not the backed-off 4 s
+}
+
+}  // namespace
+}  // namespace keel::test::tcp_sim

@@ -348,6 +348,10 @@ void Socket::process_syn_sent(Instant now, const Repr& seg) {
         rtt_sample(Duration::millis(int64_t(tsval(now) - seg.timestamps->tsecr)));
       else
         rtt_sample(now - last_tx_);
+    } else {
+      // RFC 6298 (5.7): the SYN timed out, so data starts with an RTO of 3 s, not with
+      // the backed-off value (nor the 1 s initial one).
+      rto_ = clamp_to(Duration::seconds(3), opt_.min_rto, opt_.max_rto);
     }
     retries_ = 0;
     rto_at_ = none;
