@@ -1020,7 +1020,10 @@ Optional<Outgoing> Socket::send_data(Instant now, MutBytes buf, bool force) {
     cwnd += int64_t(dupacks_) * smss_;  // limited transmit (RFC 3042)
   if (cwnd < smss_) cwnd = smss_;
   uint32_t in_flight = snd_nxt_ - snd_una_;
-  if (sack_on_) in_flight -= sb_.sacked_below(snd_nxt_);  // those left the network
+  if (sack_on_) {  // SACKed bytes have left the network
+    uint32_t sacked = sb_.sacked_below(snd_nxt_);
+    in_flight = sacked < in_flight ? in_flight - sacked : 0;
+  }
   uint32_t cwnd_room = int64_t(in_flight) < cwnd ? uint32_t(cwnd - in_flight) : 0;
   uint32_t wnd_edge = snd_una_ + snd_wnd_;
   uint32_t wnd_room = seq_lt(snd_nxt_, wnd_edge) ? wnd_edge - snd_nxt_ : 0;
