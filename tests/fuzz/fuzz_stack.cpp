@@ -12,7 +12,8 @@
 // established connection / the TIME-WAIT one; 3 its seq/ack made relative to that
 // connection's rcv_nxt/snd_nxt; 4 keep the TCP checksum (else it is recomputed after
 // any patch); 5-7 the application on the established connection sends, reads, closes
-// it. In TCP mode a time step of 255 jumps 70 s (past 2MSL).
+// it (once it is closed, bit 7 closes the oldest connection accepted since). In TCP
+// mode a time step of 255 jumps 70 s (past 2MSL); accepted connections are drained.
 // ASan and UBSan watch every path; the loop's invariants are checked after each frame,
 // and in TCP mode: TCP sequence variables ordered, the TIME-WAIT table within capacity.
 #include <cstdint>
@@ -282,7 +283,8 @@ void check_tcp(Stack& stack, const Tcp& t) {
   ordered(t.est_sock);
   for (Handle h : t.accepted) ordered(stack.tcp(h));
   const tcp::TimeWaitStats& tw = stack.tcp_time_wait().stats();
-  if (tw.in_use > stack.tcp_time_wait().capacity() || tw.high_water > stack.tcp_time_wait().capacity()) abort();
+  size_t cap = stack.tcp_time_wait().capacity();
+  if (tw.in_use > cap || tw.high_water > cap || tw.in_use > tw.high_water) abort();
 }
 
 }  // namespace
@@ -339,14 +341,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (tcp_mode) patch_tcp(frame, ctl, stack, tcp, clock.t);
     (void)loop->deliver_frame(id, Bytes(frame.data(), frame.size()));
     uint8_t step = off < size ? data[off++] : 1;
-    clock.t = clock.t + (tcp_mode && step == 255 ? Duration::seconds(70) : Duration::millis(int64_t(step) * 20));
+    bool jump = tcp_mode && step == 255;
+    clock.t = clock.t + (jump ? Duration::seconds(70) : Duration::millis(int64_t(step) * 20));
     if (tcp_mode) {
       if (tcp::Socket* s = stack.tcp(tcp.est)) {
         static const uint8_t msg[] = "GET / HTTP/1.0\r\n\r\n0123456789abcdef";
         if (ctl & 0x20) (void)s->send(Bytes(msg, 1 + ctl % (sizeof msg - 1)));
         if (ctl & 0x40) (void)s->recv(MutBytes(buf.data(), 1 + ctl % 512));
       }
-      if ((ctl & 0x80) && stack.tcp(tcp.est)) stack.close(tcp.est);
+      if ((ctl & 0x80) && stack.tcp(tcp.est)) {
+        stack.close(tcp.est);
+      } else if ((ctl & 0x80) && !tcp.accepted.empty()) {  // then the oldest accepted one
+        stack.close(tcp.accepted.front());
+        tcp.accepted.erase(tcp.accepted.begin());
+      }
     }
     (void)loop->run_once();
     if (tcp_mode) {

@@ -51,7 +51,8 @@ TimeWaitEntry make_template(size_t i, Instant now) {
   TimeWaitEntry e;
   bool six = i % 3 == 2;
   IpAddress local = six ? IpAddress(v6(1)) : IpAddress(Ipv4Address::of(192, 0, 2, 1));
-  IpAddress remote = six ? IpAddress(v6(uint8_t(2 + i))) : IpAddress(Ipv4Address::of(192, 0, 2, uint8_t(2 + i)));
+  IpAddress remote =
+      six ? IpAddress(v6(uint8_t(2 + i))) : IpAddress(Ipv4Address::of(192, 0, 2, uint8_t(2 + i)));
   e.tuple = FourTuple{{local, uint16_t(80 + i)}, {remote, uint16_t(40000 + i)}};
   e.msl2_ms = i % 2 ? 10000 : 60000;
   e.expires = now + Duration::millis(e.msl2_ms - 1000 * i);
