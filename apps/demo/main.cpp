@@ -122,7 +122,7 @@ void report_lookups(App& app) {
 }
 
 void print_stats(Stack& stack, IfaceId id, runtime::Loop& loop, const dns::Resolver& resolver,
-                 const linux_port::FaultInjector* faults) {
+                 const linux_port::TapDevice& tap, const linux_port::FaultInjector* faults) {
   for (IfaceId i : {id, Stack::kLoopback}) {
     const iface::InterfaceStats& s = stack.stats(i);
     const char* name = i == Stack::kLoopback ? "lo" : "tap";
@@ -148,6 +148,10 @@ void print_stats(Stack& stack, IfaceId id, runtime::Loop& loop, const dns::Resol
   say("dns queries=%" PRIu64 " requests=%" PRIu64 " timeouts=%" PRIu64 " answers=%" PRIu64
       " not_found=%" PRIu64 " requeries=%" PRIu64 " addresses_dropped=%" PRIu64,
       d.queries, d.requests, d.timeouts, d.answers, d.not_found, d.requeries, d.addresses_dropped);
+  // The TAP's own account: frames held while its link was down, and what became of them.
+  say("tap held=%" PRIu64 " held_sent=%" PRIu64 " held_dropped=%" PRIu64 " tx_errors=%" PRIu64
+      " rx_oversize=%" PRIu64,
+      tap.held(), tap.held_sent(), tap.held_dropped(), tap.tx_errors(), tap.rx_oversize());
   if (faults) {
     for (const auto* f : {&faults->rx_stats(), &faults->tx_stats()}) {
       say("faults dir=%s passed=%" PRIu64 " lost=%" PRIu64 " duplicated=%" PRIu64
@@ -291,7 +295,7 @@ int main(int argc, char** argv) {
   for (;;) {
     if (int sig = host.take_signal()) {
       say("signal %s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      print_stats(stack, id, loop, dns.resolver(), host.faults());
+      print_stats(stack, id, loop, dns.resolver(), host.tap(), host.faults());
       for (const std::string& l : tcp_apps.stats_lines()) say("%s", l.c_str());
       pcap_writer.flush();
       if (pcap_writer.skipped() != 0)

@@ -218,7 +218,7 @@ stop_keel() {
 }
 
 # keel_stat LINE KEY — a counter from keel's statistics: LINE is stats_tap, drops_tap,
-# arp, reassembly, frame_pool, dns, faults_rx or faults_tx; prints the number (fails
+# arp, reassembly, frame_pool, dns, tap, faults_rx or faults_tx; prints the number (fails
 # the test if absent).
 keel_stat() {
   local line=$1 key=$2 re text value
@@ -229,6 +229,7 @@ keel_stat() {
     reassembly) re='^keel-demo: reassembly ' ;;
     frame_pool) re='^keel-demo: frame_pool_drops=' ;;
     dns) re='^keel-demo: dns queries=' ;;
+    tap) re='^keel-demo: tap held=' ;;
     faults_rx) re='^keel-demo: faults dir=rx ' ;;
     faults_tx) re='^keel-demo: faults dir=tx ' ;;
     *) fail "keel_stat: unknown line $line" ;;
