@@ -134,6 +134,7 @@ void print_stats(Stack& stack, IfaceId id, runtime::Loop& loop, const dns::Resol
       drops += std::string(" ") + iface::drop_name(static_cast<iface::Drop>(d)) + "=" +
                std::to_string(s.drops[d]);
     say("drops iface=%s%s", name, drops.c_str());
+    say("tcp iface=%s %s", name, tcp_counters_text(s.tcp).c_str());
   }
   const auto& n = stack.neighbors(id).stats();
   say("arp requests=%" PRIu64 " failures=%" PRIu64 " rate_limited=%" PRIu64 " ignored_unsolicited=%" PRIu64,
@@ -284,7 +285,7 @@ int main(int argc, char** argv) {
     for (size_t d = 0; d < static_cast<size_t>(iface::Drop::Count); ++d)
       j += std::string(d ? ", " : "") + "\"" + iface::drop_name(static_cast<iface::Drop>(d)) +
            "\": " + std::to_string(st.drops[d]);
-    return j + "}}";
+    return j + "}, \"tcp\": " + tcp_counters_json(st.tcp) + "}";
   });
   if (!tcp_apps.start(&error)) {
     std::fprintf(stderr, "keel-demo: %s\n", error.c_str());

@@ -124,17 +124,9 @@ void TcpApps::serve_http(Conn& c, tcp::Socket& s, Instant now) {
       std::string head = c.request.substr(0, end + 4);
       std::string rest = c.request.substr(end + 4);
       start_response(c, head, now);
-      if (c.upload_left != 0) {
-        uint64_t take = std::min<uint64_t>(rest.size(), c.upload_left);
-        c.upload_left -= take;
-        c.upload_got += take;
-        if (c.upload_left == 0) finish_upload(c, now);
-      }
+      if (c.upload_left != 0) take_upload(c, reinterpret_cast<const uint8_t*>(rest.data()), rest.size(), now);
     } else if (c.upload_left != 0) {
-      uint64_t take = std::min<uint64_t>(n, c.upload_left);
-      c.upload_left -= take;
-      c.upload_got += take;
-      if (c.upload_left == 0) finish_upload(c, now);
+      take_upload(c, buf_.data(), n, now);
     }
   }
   if (!c.responding) return;
@@ -202,10 +194,20 @@ void TcpApps::start_response(Conn& c, const std::string& head, Instant now) {
   c.responding = true;
 }
 
+// take_upload — up to n bytes of a /ul body: counted and hashed.
+void TcpApps::take_upload(Conn& c, const uint8_t* data, size_t n, Instant now) {
+  size_t take = static_cast<size_t>(std::min<uint64_t>(n, c.upload_left));
+  c.upload_hash.update(data, take);
+  c.upload_left -= take;
+  c.upload_got += take;
+  if (c.upload_left == 0) finish_upload(c, now);
+}
+
 void TcpApps::finish_upload(Conn& c, Instant now) {
   double secs = static_cast<double>((now - c.upload_start).as_micros()) / 1e6;
-  char body[160];
-  std::snprintf(body, sizeof body, "{\"bytes\": %" PRIu64 ", \"seconds\": %.6f}\n", c.upload_got, secs);
+  char body[200];
+  std::snprintf(body, sizeof body, "{\"bytes\": %" PRIu64 ", \"seconds\": %.6f, \"sha256\": \"%s\"}\n",
+                c.upload_got, secs, c.upload_hash.hex().c_str());
   c.head = response(200, "OK", "application/json", body);
   c.responding = true;
 }
@@ -223,9 +225,11 @@ void TcpApps::report_done(const Conn& c) {
   if (s) {
     tcp::Diagnostics d = s->diagnostics();
     std::printf(" peer_port=%u state=%s retransmissions=%u timeouts=%u fast_recoveries=%u sack_recoveries=%u"
-                " dup_acks=%u sack=%d timestamps=%d wscale=%u",
+                " lost_retransmissions=%u tail_loss_probes=%u spurious_recoveries=%u dup_thresh=%u dup_acks=%u"
+                " sack=%d timestamps=%d wscale=%u",
                 s->remote().port, tcp::state_name(d.state), d.retransmissions, d.timeouts, d.fast_recoveries,
-                d.sack_recoveries, d.dup_acks, d.sack ? 1 : 0, d.timestamps ? 1 : 0, d.snd_wscale);
+                d.sack_recoveries, d.lost_retransmissions, d.tail_loss_probes, d.spurious_recoveries,
+                d.dup_thresh, d.dup_acks, d.sack ? 1 : 0, d.timestamps ? 1 : 0, d.snd_wscale);
   } else {
     std::printf(" state=gone");
   }
@@ -241,17 +245,55 @@ std::vector<std::string> TcpApps::stats_lines() {
     tcp::Listener* l = stack_.tcp_listener(hs[k]);
     if (!l) continue;
     const tcp::ListenerStats& st = l->stats();
-    char line[512];
+    char line[640];
     std::snprintf(line, sizeof line,
-                  "tcp listener port=%u accepted=%" PRIu64 " syns=%u syn_queue_full=%u accept_queue_full=%u"
-                  " cookies_sent=%u cookies_accepted=%u cookies_rejected=%u resets_sent=%u"
-                  " synack_retransmits=%u synack_timeouts=%u dropped_before_accept=%u half_open_evicted=%u",
-                  ports[k], accepted_[k], st.syns, st.syn_queue_full, st.accept_queue_full, st.cookies_sent,
-                  st.cookies_accepted, st.cookies_rejected, st.resets_sent, st.synack_retransmits,
-                  st.synack_timeouts, st.dropped_before_accept, st.half_open_evicted);
+                  "tcp listener port=%u accepted=%" PRIu64 " syns=%u syns_queued=%u syns_dropped=%u syn_queue_full=%u"
+                  " accept_queue_full=%u cookies_sent=%u cookies_accepted=%u cookies_rejected=%u"
+                  " cookie_acks_dropped=%u resets_sent=%u synack_retransmits=%u synack_timeouts=%u"
+                  " dropped_before_accept=%u half_open_evicted=%u synacks_deferred=%u deferred_expired=%u",
+                  ports[k], accepted_[k], st.syns, st.syns_queued, st.syns_dropped, st.syn_queue_full,
+                  st.accept_queue_full, st.cookies_sent, st.cookies_accepted, st.cookies_rejected,
+                  st.cookie_acks_dropped, st.resets_sent, st.synack_retransmits, st.synack_timeouts,
+                  st.dropped_before_accept, st.half_open_evicted, st.synacks_deferred, st.deferred_expired);
     out.push_back(line);
   }
+  const tcp::TimeWaitStats& tw = stack_.tcp_time_wait().stats();
+  char line[320];
+  std::snprintf(line, sizeof line,
+                "tcp time_wait capacity=%zu in_use=%u high_water=%u entered=%u expired=%u evicted=%u acks=%u"
+                " fin_restarts=%u resets=%u reopened=%u syns_refused=%u ignored=%u",
+                stack_.tcp_time_wait().capacity(), tw.in_use, tw.high_water, tw.entered, tw.expired, tw.evicted,
+                tw.acks, tw.fin_restarts, tw.resets, tw.reopened, tw.syns_refused, tw.ignored);
+  out.push_back(line);
   return out;
+}
+
+namespace {
+struct CounterField {
+  const char* name;
+  uint64_t iface::TcpCounters::*value;
+};
+constexpr CounterField kTcpCounterFields[] = {
+    {"active_opens", &iface::TcpCounters::active_opens}, {"passive_opens", &iface::TcpCounters::passive_opens},
+    {"attempt_fails", &iface::TcpCounters::attempt_fails}, {"estab_resets", &iface::TcpCounters::estab_resets},
+    {"in_segs", &iface::TcpCounters::in_segs},           {"out_segs", &iface::TcpCounters::out_segs},
+    {"retrans_segs", &iface::TcpCounters::retrans_segs}, {"in_errs", &iface::TcpCounters::in_errs},
+    {"out_rsts", &iface::TcpCounters::out_rsts},
+};
+}  // namespace
+
+std::string tcp_counters_text(const iface::TcpCounters& c) {
+  std::string out;
+  for (const CounterField& f : kTcpCounterFields)
+    out += std::string(out.empty() ? "" : " ") + f.name + "=" + std::to_string(c.*f.value);
+  return out;
+}
+
+std::string tcp_counters_json(const iface::TcpCounters& c) {
+  std::string out = "{";
+  for (const CounterField& f : kTcpCounterFields)
+    out += std::string(out.size() > 1 ? ", " : "") + "\"" + f.name + "\": " + std::to_string(c.*f.value);
+  return out + "}";
 }
 
 }  // namespace keel::demo

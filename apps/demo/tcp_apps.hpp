@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/iface/stack.hpp"
+#include "sha256.hpp"
 
 namespace keel::demo {
 
@@ -21,7 +22,8 @@ class TcpApps {
   void poll(Instant now);
   uint64_t connections() const { return connections_; }
   // stats_lines — per listener: its port, connections accepted and the listener's
-  // counters (SYNs, queues full, cookies, drops before accept), for the exit report.
+  // counters (SYNs, queues full, cookies, drops before accept), then the stack's
+  // TIME-WAIT table, for the exit report.
   std::vector<std::string> stats_lines();
 
  private:
@@ -36,6 +38,7 @@ class TcpApps {
     uint64_t body_sent = 0;
     uint64_t upload_left = 0;  // HTTP: /ul body bytes still to consume
     uint64_t upload_got = 0;
+    Sha256 upload_hash;  // of the /ul body, reported with its size
     Instant upload_start;
     uint64_t read = 0, written = 0;  // bytes the application read and queued
     bool done = false;
@@ -44,6 +47,7 @@ class TcpApps {
   void serve(Conn& c, Instant now);
   void serve_http(Conn& c, tcp::Socket& s, Instant now);
   void start_response(Conn& c, const std::string& request_head, Instant now);
+  void take_upload(Conn& c, const uint8_t* data, size_t n, Instant now);
   void finish_upload(Conn& c, Instant now);
   void report_done(const Conn& c);
 
@@ -55,5 +59,10 @@ class TcpApps {
   uint64_t connections_ = 0;
   uint64_t accepted_[3] = {};  // per Kind
 };
+
+// tcp_counters_text / tcp_counters_json — one interface's RFC 4022 TCP counters as
+// "key=value ..." (the exit report) and as a JSON object (/stats).
+std::string tcp_counters_text(const iface::TcpCounters& c);
+std::string tcp_counters_json(const iface::TcpCounters& c);
 
 }  // namespace keel::demo

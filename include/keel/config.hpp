@@ -62,6 +62,9 @@
 #ifndef KEEL_CONFIG_TCP_BACKLOG
 #define KEEL_CONFIG_TCP_BACKLOG 16  // SYN queue + accept queue slots per listener
 #endif
+#ifndef KEEL_CONFIG_TCP_TIME_WAIT
+#define KEEL_CONFIG_TCP_TIME_WAIT 32  // connections in TIME-WAIT, ~80 B each (not a socket: freed at once)
+#endif
 #ifndef KEEL_CONFIG_ICMP_SOCKETS
 #define KEEL_CONFIG_ICMP_SOCKETS 2
 #endif
@@ -107,6 +110,7 @@ inline constexpr size_t kTcpRxBytes = KEEL_CONFIG_TCP_RX_BYTES;
 inline constexpr size_t kTcpTxBytes = KEEL_CONFIG_TCP_TX_BYTES;
 inline constexpr size_t kTcpListeners = KEEL_CONFIG_TCP_LISTENERS;
 inline constexpr size_t kTcpBacklog = KEEL_CONFIG_TCP_BACKLOG;
+inline constexpr size_t kTcpTimeWait = KEEL_CONFIG_TCP_TIME_WAIT;
 inline constexpr size_t kIcmpSockets = KEEL_CONFIG_ICMP_SOCKETS;
 inline constexpr size_t kRawSockets = KEEL_CONFIG_RAW_SOCKETS;
 inline constexpr size_t kDnsServers = KEEL_CONFIG_DNS_SERVERS;

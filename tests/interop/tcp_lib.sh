@@ -7,7 +7,7 @@
 #   interop_begin curl socat sha256sum
 #   start_keel --ip "$KEEL_IP/24"
 #   dl_check 10000000                    # curl /dl/N: exit 0, N bytes, the pattern's sha256
-#   ul_check 20000000                    # curl POST /ul: keel reports exactly N bytes
+#   ul_check 20000000                    # curl POST /ul: keel reports N bytes and their sha256
 #   echo_check 5000000                   # socat to port 7: the same bytes come back
 #   nft_loss 1 1                         # random loss (%) kernel->keel, keel->kernel
 #   keel_files second; start_keel ...    # a second keel-demo in the same namespace
@@ -62,8 +62,8 @@ dl_check() {
   step "/dl/$n: $n bytes, sha256 $(sha "$out" | cut -c1-16)… as generated locally"
 }
 
-# ul_check N [LIMIT_S] — curl POSTs N random bytes to /ul; keel must report exactly N.
-# (Byte-exactness of the kernel -> keel direction is proven by echo_check.)
+# ul_check N [LIMIT_S] — curl POSTs N random bytes to /ul; keel must report exactly N
+# bytes and the sha256 of what it received, equal to the file's (both ends hash).
 ul_check() {
   local n=$1 limit=${2:-40} in="$WORK/ul.$1" out="$WORK/ul.$1.json" rc=0
   [ -f "$in" ] || random_file "$n" "$in"
@@ -71,9 +71,11 @@ ul_check() {
     -H 'Content-Type: application/octet-stream' --data-binary "@$in" -o "$out" \
     "http://$KEEL_IP/ul" 2>"$WORK/curl.err" || rc=$?
   [ "$rc" -eq 0 ] || fail "curl POST /ul ($n bytes) exited $rc: $(cat "$WORK/curl.err")"
-  grep -q -E "^\{\"bytes\": $n, \"seconds\": [0-9]+\.[0-9]{6}\}\$" "$out" ||
-    fail "/ul of $n bytes: keel answered '$(cat "$out")', expected {\"bytes\": $n, ...}"
-  step "/ul: keel received $n bytes ($(cat "$out"))"
+  local want
+  want=$(sha "$in")
+  grep -q -E "^\{\"bytes\": $n, \"seconds\": [0-9]+\.[0-9]{6}, \"sha256\": \"$want\"\}\$" "$out" ||
+    fail "/ul of $n bytes (sha256 $want): keel answered '$(cat "$out")'"
+  step "/ul: keel received $n bytes, sha256 ${want:0:16}… both ends"
 }
 
 # echo_check N [LIMIT_S] — N random bytes through keel's TCP echo (port 7) with socat:
@@ -222,6 +224,27 @@ keel_quality() {
   expect [ "$pool" -eq 0 ] -- "keel's frame pool dropped $pool received frames"
 }
 
+# keel_sum KEY — the sum of counter KEY over keel's "tcp done" lines (its connections).
+keel_sum() {
+  keel_lines '^keel-demo: tcp done ' | sed -nE "s/.* $1=([0-9]+)( .*)?\$/\1/p" | awk '{ n += $1 } END { print n + 0 }'
+}
+
+# keel_lossless NAME — on a lossless link keel recovers nothing: no timeout, no fast
+# recovery; its only retransmissions may be tail-loss probes (RFC 8985 §7.3: the last
+# segment resent when ACKs are ~2 RTT late, which a busy 2-core machine causes by
+# descheduling a peer — the same allowance the kernel's probes get).
+keel_lossless() {
+  local rexmit probes timeouts recoveries
+  rexmit=$(keel_sum retransmissions)
+  probes=$(keel_sum tail_loss_probes)
+  timeouts=$(keel_sum timeouts)
+  recoveries=$(keel_sum fast_recoveries)
+  expect [ "$timeouts" -eq 0 ] -- "$1: keel's retransmission timer fired $timeouts times on a lossless link"
+  expect [ "$recoveries" -eq 0 ] -- "$1: keel entered fast recovery $recoveries times on a lossless link"
+  expect [ "$rexmit" -le "$probes" ] -- "$1: keel retransmitted $rexmit segments but sent only $probes tail-loss probes"
+  step "$1: keel's retransmissions: $rexmit, all tail-loss probes ($probes probes, $timeouts RTOs, $recoveries recoveries)"
+}
+
 # show_retransmissions — the first 20 retransmitted segments of keel's capture (stderr).
 show_retransmissions() {
   timeout 60 tshark -n -r "$KEEL_PCAP" -Y 'tcp.analysis.retransmission || tcp.analysis.fast_retransmission' 2>/dev/null |
@@ -366,3 +389,12 @@ EOF
 # check_tcp_pcap FILE — check_pcap (lib.sh), which also accepts the kernel's TCP
 # checksum 0xffff (= 0x0000, RFC 1624) and nothing else.
 check_tcp_pcap() { check_pcap "$1"; }
+
+# time_wait_stat KEY — a counter of keel's TIME-WAIT table from its exit report.
+time_wait_stat() {
+  local text value
+  text=$(keel_line '^keel-demo: tcp time_wait ')
+  value=$(sed -nE "s/.* $1=([0-9]+)( .*)?$/\1/p" <<<"$text")
+  [ -n "$value" ] || fail "no counter $1 in keel's TIME-WAIT line: '$text'"
+  echo "$value"
+}

@@ -1,40 +1,46 @@
 #!/usr/bin/env bash
-# tcp_loss_test.sh — bulk TCP between keel and the Linux kernel on an impaired link; in
-# each run curl fetches /dl/20000000 (keel sends, byte-exact against the pattern) and
-# 20 MB of random bytes go through keel's echo service (both directions at once,
-# byte-exact: sha256 both ends):
-#  1. 1 % random loss of TCP frames in both directions (nftables in the namespace, on the
+# tcp_loss_test.sh — 100 MB each way between keel and the Linux kernel, byte-exact, on a
+# clean and on impaired links. In each run 5 MB go through keel's echo service (both
+# directions at once, sha256 both ends), curl fetches /dl/100000000 (keel sends; the body
+# must equal the pattern: sha256 against a local copy) and POSTs 100 MB of random bytes
+# to /ul (the kernel sends; keel reports the size and sha256 of what it received, which
+# must equal the file's):
+#  1. no loss, through the same bridge (keel recovers nothing; see keel_lossless);
+#  2. 1 % random loss of TCP frames in both directions (nftables in the namespace, on the
 #     forward path of a bridge between the kernel's veth and keel's TAP: a real loss for
 #     both TCPs; see start_keel_bridged in tcp_lib.sh);
-#  2. the same with 5 % loss;
-#  3. keel's own fault injector: --reorder 5 --delay 10 (both directions, no loss).
+#  3. the same with 5 % loss;
+#  4. keel's own fault injector: --reorder 5 --delay 10 (both directions, no loss).
 # Under loss both sides recover with SACK: blocks appear in segments from keel and from
-# the kernel, and keel's connections report SACK-based recoveries. Every run's capture is
-# well-formed, and keel never builds a packet larger than the MTU.
+# the kernel, and keel's connections report SACK-based recoveries. Every run's capture
+# (its first 30000 frames) is well-formed, and keel never builds a packet larger than the
+# MTU.
 #
-# Bound: each transfer has LIMIT seconds. Kernel to kernel through the same kind of
-# bridge with the same nftables loss, 20 MB take about 0.6 s at 1 % and at 5 %; with
-# 10 ms of delay each way keel's 64 KiB windows cap a transfer near 26 Mbit/s (~6 s).
-# LIMIT only stops a stalled sender, so that the test fails instead of hanging.
+# Bound: each transfer has LIMIT seconds, a hang guard only. On this 2-core machine the
+# lossless 100 MB take ~1 s, at 5 % loss ~10-20 s; with 10 ms of delay each way keel's
+# 64 KiB windows cap a transfer near 26 Mbit/s (~31 s for 100 MB).
 . "$(dirname "$0")/tcp_lib.sh"
 interop_begin curl socat sha256sum nft ethtool bridge
 
-# 5 MB: without SACK-based recovery yet, 20 MB at 5 % loss take over a minute here.
-SIZE=5000000
-# 120 s: keel has no SACK-based recovery yet (RFC 6675 scoreboard not wired), so at 1 %
-# loss in both directions a 20 MB echo takes 10-30 s on this busy 2-core machine.
-LIMIT=${KEEL_TCP_LIMIT:-120}  # KEEL_TCP_LIMIT: another bound, to study a slow stack
+SIZE=100000000
+ECHO_SIZE=5000000
+LIMIT=${KEEL_TCP_LIMIT:-150}  # KEEL_TCP_LIMIT: another bound, to study a slow stack
+PCAP_FRAMES=30000             # frames kept per capture (tshark time stays bounded)
 
-# transfers NAME — the two transfers of one run.
+# transfers NAME — the three transfers of one run (the echo first: it has data both ways,
+# so the capture's first frames show SACK blocks from both sides).
 transfers() {
   local t0 t1
   t0=$(date +%s%N)
-  dl_check $SIZE "$LIMIT"
+  echo_check $ECHO_SIZE "$LIMIT"
   t1=$(date +%s%N)
-  step "$1: /dl took $(((t1 - t0) / 1000000)) ms"
-  echo_check $SIZE "$LIMIT"
+  step "$1: echo took $(((t1 - t0) / 1000000)) ms"
+  dl_check $SIZE "$LIMIT"
   t0=$(date +%s%N)
-  step "$1: echo took $(((t0 - t1) / 1000000)) ms"
+  step "$1: /dl took $(((t0 - t1) / 1000000)) ms"
+  ul_check $SIZE "$LIMIT"
+  t1=$(date +%s%N)
+  step "$1: /ul took $(((t1 - t0) / 1000000)) ms"
 }
 
 # sack_check NAME — SACK blocks went both ways, and keel recovered with them.
@@ -44,7 +50,7 @@ sack_check() {
   sources=$(tcp_fields "tcp.options.sack_le" ip.src)  # one tshark pass for both counts
   from_keel=$(grep -c -x -F "$KEEL_IP" <<<"$sources" || true)
   from_kernel=$(grep -c -x -F "$KERNEL_IP" <<<"$sources" || true)
-  recoveries=$(keel_lines '^keel-demo: tcp done ' | sed -nE 's/.* sack_recoveries=([0-9]+) .*/\1/p' | awk '{ n += $1 } END { print n + 0 }')
+  recoveries=$(keel_sum sack_recoveries)
   expect [ "$from_keel" -gt 0 ] -- "$1: no segment from keel carries a SACK block (keel received out-of-order data)"
   expect [ "$from_kernel" -gt 0 ] -- "$1: no segment from the kernel carries a SACK block"
   expect [ "$recoveries" -gt 0 ] -- "$1: keel's connections report no SACK-based recovery"
@@ -56,29 +62,36 @@ connection_report() {
   keel_lines '^keel-demo: tcp done ' | sed -E "s|^keel-demo: tcp done |    $1: |"
 }
 
-for loss in 1 5; do
+for loss in 0 1 5; do
   keel_files "loss$loss"
-  start_keel_bridged --ip "$KEEL_IP/24"
+  start_keel_bridged --ip "$KEEL_IP/24" --pcap-limit $PCAP_FRAMES
   nft_loss $loss $loss
   transfers "loss $loss%"
-  dropped_in=$(nft_dropped from_keel)
-  dropped_out=$(nft_dropped to_keel)
+  dropped_in=0 dropped_out=0
+  if [ "$loss" -gt 0 ]; then
+    dropped_in=$(nft_dropped from_keel)
+    dropped_out=$(nft_dropped to_keel)
+  fi
   nft_loss 0 0
   stop_keel
   unbridge_kernel
   connection_report "loss $loss%"
-  if [ "$dropped_in" -eq 0 ] || [ "$dropped_out" -eq 0 ]; then
+  if [ "$loss" -gt 0 ] && { [ "$dropped_in" -eq 0 ] || [ "$dropped_out" -eq 0 ]; }; then
     fail "loss $loss%: nftables dropped $dropped_in frames from keel and $dropped_out to keel: the loss did not apply"
   fi
   step "loss $loss%: nftables dropped $dropped_in frames from keel, $dropped_out to keel"
   check_tcp_pcap "$KEEL_PCAP"
-  sack_check "loss $loss%"
+  if [ "$loss" -gt 0 ]; then
+    sack_check "loss $loss%"
+  else
+    keel_lossless "no loss"
+  fi
   keel_quality
   expect_all
 done
 
 keel_files faults
-start_keel --ip "$KEEL_IP/24" --reorder 5 --delay 10
+start_keel --ip "$KEEL_IP/24" --reorder 5 --delay 10 --pcap-limit $PCAP_FRAMES
 transfers "reorder 5% delay 10 ms"
 stop_keel
 connection_report "reorder/delay"

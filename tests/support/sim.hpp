@@ -25,7 +25,8 @@ struct SimNode {
   IfaceId id = 0;
 };
 
-// SimNet — two nodes, A (192.0.2.1) and B (192.0.2.2), on one link, and a clock.
+// SimNet — two nodes, A (192.0.2.1) and B (192.0.2.2), on one link, and a clock; the
+// faults apply once to every frame, both ways (A's injector impairs both directions).
 class SimNet {
  public:
   explicit SimNet(const linux_port::FaultConfig& faults = {}, uint64_t seed = 1);

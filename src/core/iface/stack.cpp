@@ -185,14 +185,18 @@ Optional<Instant> Stack::poll_at() const {
   };
   if (!loop_queue_.empty()) consider(Instant());
   for (const UdpSlot& s : udp_)
-    if (s.open && !const_cast<udp::Socket&>(s.socket).tx_queue().empty()) consider(Instant());
+    if (s.open && s.socket.has_tx()) consider(Instant());
   for (const IcmpSlot& s : icmp_)
-    if (s.open && !const_cast<icmp::Socket&>(s.socket).tx_queue().empty()) consider(Instant());
+    if (s.open && s.socket.has_tx()) consider(Instant());
   for (const RawSlot& s : raw_)
-    if (s.open && !const_cast<raw::Socket&>(s.socket).tx_queue().empty()) consider(Instant());
-  for (const TcpSlot& s : tcp_) consider(s.socket.poll_at());
+    if (s.open && s.socket.has_tx()) consider(Instant());
+  for (const TcpSlot& s : tcp_) {
+    consider(s.socket.poll_at());
+    // A closed connection in TIME-WAIT moves to the table on the next poll.
+    if (!s.open && s.socket.state() == tcp::State::TimeWait) consider(Instant());
+  }
   for (const ListenerSlot& s : listeners_)
-    if (s.open) consider(s.listener.poll_at());
+    if (s.open) consider(s.listener.poll_at(tcp_room(s)));
   for (size_t i = 0; i < ethernet_count_; ++i) {
     const Interface& ifc = *find_iface(static_cast<IfaceId>(i));
     consider(ifc.neighbors.poll_at());

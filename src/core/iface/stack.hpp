@@ -33,6 +33,7 @@
 #include "core/socket/tcp/listener.hpp"
 #include "core/socket/tcp/socket.hpp"
 #include "core/socket/tcp/syn_cookie.hpp"
+#include "core/socket/tcp/time_wait.hpp"
 #include "core/socket/udp.hpp"
 #include "core/wire/address.hpp"
 #include "core/wire/icmpv4.hpp"
@@ -140,14 +141,20 @@ class Stack {
   // ---- TCP ----
   Result<Handle, StackError> tcp_open();
   tcp::Socket* tcp(Handle h);
-  // tcp_connect — active open to remote from an ephemeral port (RFC 6056), MSS from the
-  // route's MTU, ISN per RFC 6528.
-  Result<void, StackError> tcp_connect(Handle h, const Endpoint& remote, Instant now);
+  // tcp_connect — active open to remote from local_port, or with 0 from an ephemeral
+  // port (RFC 6056); MSS from the route's MTU, ISN per RFC 6528. InUse when the port is
+  // taken by a socket, a listener or a connection in TIME-WAIT.
+  Result<void, StackError> tcp_connect(Handle h, const Endpoint& remote, Instant now,
+                                       uint16_t local_port = 0);
   // tcp_listen — a listening socket on local (address unspecified: any).
   Result<Handle, StackError> tcp_listen(const Endpoint& local);
   tcp::Listener* tcp_listener(Handle h);
   // tcp_accept — the oldest established connection of listener h as a new socket.
   Result<Handle, StackError> tcp_accept(Handle listener, Instant now);
+  // tcp_time_wait — connections in TIME-WAIT: a socket its user has closed is freed the
+  // moment it enters TIME-WAIT and an entry of this table answers for it until 2MSL
+  // ends (time_wait.hpp); its counters.
+  const tcp::TimeWaitTable& tcp_time_wait() const { return time_wait_; }
 
   void close(Handle h);
 
@@ -302,11 +309,19 @@ class Stack {
   void receive_tcp(Interface& ifc, const Ipv4Info& ip, Instant now);
   void send_tcp(const tcp::Outgoing& out, Instant now);
   void poll_tcp(Instant now);
+  // find_listener — the open listener a segment to dst:port would go to.
+  ListenerSlot* find_listener(const wire::IpAddress& src, const wire::IpAddress& dst,
+                              const wire::tcp::Repr& seg);
   void tcp_reset_for(const Ipv4Info& ip, const wire::tcp::Repr& seg, Instant now);
   uint16_t tcp_mss_to(const wire::Ipv4Address& dst);
   bool tcp_port_in_use(uint16_t port) const;
+  // tcp_room — how many more connections listener l may answer: free TCP sockets less
+  // what the other listeners have committed.
+  size_t tcp_room(const ListenerSlot& l) const;
   // adopt_established — moves a listener's established connections into sockets.
   void adopt_established(ListenerSlot& l, Instant now);
+  void count_close(Interface& ifc, tcp::State before, const tcp::Socket& s);
+  static bool tcp_slot_free(const TcpSlot& s);
   bool deliver_raw(const Ipv4Info& ip);
   void send_icmp_error(Interface& ifc, const Ipv4Info& ip, uint8_t type, uint8_t code,
                        uint32_t rest, Instant now);
@@ -361,6 +376,7 @@ class Stack {
   UdpSlot udp_[config::kUdpSockets];
   TcpSlot tcp_[config::kTcpSockets];
   ListenerSlot listeners_[config::kTcpListeners];
+  tcp::FixedTimeWaitTable<config::kTcpTimeWait> time_wait_;
   IsnHook isn_;
   CookieCodec cookies_;
   IcmpSlot icmp_[config::kIcmpSockets];

@@ -3,35 +3,18 @@
 // transmit queue on poll().
 #include "core/base/bits.hpp"
 #include "core/iface/stack.hpp"
+#include "core/iface/stack_slots.hpp"
 #include "core/wire/icmpv4.hpp"
 #include "core/wire/udp.hpp"
 
 namespace keel {
 
+using stack_slots::open_slot;
+using stack_slots::slot_of;
 using wire::Ipv4Address;
 
-namespace {
-constexpr uint16_t kEphemeralLow = 49152;  // RFC 6335 §6 dynamic range
-constexpr uint16_t kEphemeralHigh = 65535;
-
-template <typename Slot, size_t N>
-Result<Handle, StackError> open_slot(Slot (&slots)[N], Handle::Kind kind) {
-  for (size_t i = 0; i < N; ++i) {
-    if (slots[i].open) continue;
-    slots[i].open = true;
-    ++slots[i].generation;
-    return Handle{kind, static_cast<uint8_t>(i), slots[i].generation};
-  }
-  return Err(StackError::NoRoom);
-}
-
-template <typename Slot, size_t N>
-Slot* slot_of(Slot (&slots)[N], Handle h, Handle::Kind kind) {
-  if (h.kind != kind || h.index >= N) return nullptr;
-  Slot& s = slots[h.index];
-  return s.open && s.generation == h.generation ? &s : nullptr;
-}
-}  // namespace
+using stack_slots::kEphemeralHigh;
+using stack_slots::kEphemeralLow;
 
 Result<Handle, StackError> Stack::udp_open() { return open_slot(udp_, Handle::Kind::Udp); }
 
@@ -156,7 +139,9 @@ void Stack::close(Handle h) {
     r->socket.reset();
     r->open = false;
   } else if (TcpSlot* t = slot_of(tcp_, h, Handle::Kind::Tcp)) {
-    // Graceful: the FIN follows the queued data; the slot is reused once Closed.
+    // tcp::Socket::close(): the FIN follows the queued data (a RST instead if received
+    // data is unread or arrives later, or with linger 0); the slot is reused once the
+    // connection is Closed (FIN-WAIT-2 is bounded by the socket's fin_wait2_timeout).
     t->socket.close();
     t->open = false;
   } else if (ListenerSlot* l = slot_of(listeners_, h, Handle::Kind::TcpListener)) {

@@ -31,10 +31,24 @@ enum class Drop : uint8_t {
 // drop_name(d) — a short stable name, used in statistics output.
 const char* drop_name(Drop d);
 
+// TcpCounters — one interface's TCP counters, as RFC 4022 (TCP-MIB) defines them.
+struct TcpCounters {
+  uint64_t active_opens = 0;   // tcpActiveOpens: connects started (CLOSED -> SYN-SENT)
+  uint64_t passive_opens = 0;  // tcpPassiveOpens: connections a listener handed over
+  uint64_t attempt_fails = 0;  // tcpAttemptFails: SYN-SENT/SYN-RECEIVED -> CLOSED
+  uint64_t estab_resets = 0;   // tcpEstabResets: ESTABLISHED/CLOSE-WAIT -> CLOSED by RST
+  uint64_t in_segs = 0;        // tcpInSegs: segments received, errors included
+  uint64_t out_segs = 0;       // tcpOutSegs: segments sent, retransmissions excluded
+  uint64_t retrans_segs = 0;   // tcpRetransSegs: segments sent again
+  uint64_t in_errs = 0;        // tcpInErrs: malformed or bad checksum
+  uint64_t out_rsts = 0;       // tcpOutRsts: segments sent with RST
+};
+
 struct InterfaceStats {
   uint64_t rx_frames = 0, rx_bytes = 0;
   uint64_t tx_frames = 0, tx_bytes = 0;
   uint64_t drops[static_cast<size_t>(Drop::Count)] = {};
+  TcpCounters tcp;
 
   void drop(Drop d) { ++drops[static_cast<size_t>(d)]; }
   uint64_t dropped(Drop d) const { return drops[static_cast<size_t>(d)]; }

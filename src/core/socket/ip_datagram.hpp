@@ -41,6 +41,8 @@ class IpDatagramSocket {
   // deliver — queues a received message; false (counted) when the queue is full.
   bool deliver(const wire::IpAddress& from, Bytes message);
   IDatagramQueue& tx_queue() { return tx_; }
+  // has_tx — datagrams wait in the transmit queue.
+  bool has_tx() const { return !tx_.empty(); }
 
  protected:
   IpDatagramSocket(IDatagramQueue& rx, IDatagramQueue& tx) : rx_(rx), tx_(tx) {}

@@ -80,6 +80,8 @@ class Socket {
   // deliver — queues a received datagram; false (counted) when the queue is full.
   bool deliver(const socket::DatagramMeta& meta, Bytes payload);
   socket::IDatagramQueue& tx_queue() { return tx_; }
+  // has_tx — datagrams wait in the transmit queue.
+  bool has_tx() const { return !tx_.empty(); }
   void count_sent() { ++stats_.tx_datagrams; }
   uint8_t ttl() const { return ttl_; }
   void reset();

@@ -87,13 +87,13 @@ TEST(Cubic, reset_sets_the_rfc_6928_initial_window) {
   }
 }
 
-TEST(Cubic, slow_start_adds_at_most_one_mss_per_ack) {
+TEST(Cubic, slow_start_adds_at_most_two_mss_per_ack) {
   Cubic c;
   c.reset(kMss, kT0);
   c.on_ack(500, 10000, kT0, Duration());
   EXPECT_EQ(c.state().cwnd, 10500u);
-  c.on_ack(3000, 10500, kT0, Duration());  // a stretch ACK still adds one SMSS
-  EXPECT_EQ(c.state().cwnd, 11500u);
+  c.on_ack(3000, 10500, kT0, Duration());  // a stretch ACK adds up to L = 2 SMSS (RFC 3465)
+  EXPECT_EQ(c.state().cwnd, 12500u);
 }
 
 TEST(Cubic, an_application_limited_flight_does_not_grow_the_window) {

@@ -14,6 +14,7 @@ std::vector<uint8_t> data_of(size_t n) {
 
 TEST(TcpRetransmit, rto_backs_off_exponentially_then_gives_up) {
   Pair<> p;
+  p.client.options().tail_loss_probe = false;  // the timer alone
   ASSERT_TRUE(p.connect());
   p.client.options().max_retries = 3;
   p.sim.drop_if = [](const Seg& s) { return s.from == 'A' && s.len(); };
@@ -34,6 +35,7 @@ TEST(TcpRetransmit, rto_backs_off_exponentially_then_gives_up) {
 
 TEST(TcpRetransmit, min_rto_is_configurable) {
   Pair<> p;
+  p.client.options().tail_loss_probe = false;  // the timer alone
   p.client.options().min_rto = ms(200);
   ASSERT_TRUE(p.connect());
   int drops = 0;
@@ -61,6 +63,7 @@ TEST(TcpRetransmit, srtt_and_rto_follow_rfc6298) {
 
 TEST(TcpRetransmit, user_timeout_ends_the_connection_before_the_retry_count) {
   Pair<> p;
+  p.client.options().tail_loss_probe = false;  // the timer alone
   ASSERT_TRUE(p.connect());
   p.client.options().user_timeout = secs(5);
   p.sim.drop_if = [](const Seg& s) { return s.from == 'A' && s.len(); };
@@ -74,6 +77,7 @@ TEST(TcpRetransmit, user_timeout_ends_the_connection_before_the_retry_count) {
 
 TEST(TcpRetransmit, user_timeout_counts_from_the_first_unacked_send_not_from_idle_time) {
   Pair<> p;
+  p.client.options().tail_loss_probe = false;  // the timer alone
   ASSERT_TRUE(p.connect());
   p.client.options().user_timeout = secs(5);
   p.sim.run_for(secs(100));  // idle long past the user timeout
@@ -205,6 +209,22 @@ TEST(TcpRetransmit, answered_keepalives_keep_the_connection) {
   EXPECT_EQ(p.client.diagnostics().keepalive_probes, 5u);  // one per 10 s + RTT of silence
   const Seg* probe = p.sim.from('A').back();
   EXPECT_EQ(probe->repr.seq, p.client.diagnostics().snd_una - 1);
+}
+
+}  // namespace
+}  // namespace keel::test::tcp_sim
+
+namespace keel::test::tcp_sim {
+namespace {
+
+TEST(TcpRetransmit, a_timed_out_syn_leaves_an_rto_of_three_seconds_for_the_data) {
+  Pair<> p;
+  int drops = 0;
+  p.sim.drop_if = [&](const Seg& s) { return s.from == 'A' && s.has(flag::kSyn) && drops++ < 2; };
+  ASSERT_TRUE(p.connect());  // SYN at 0, 1 s, 3 s: the third gets through
+  auto d = p.client.diagnostics();
+  EXPECT_EQ(d.timeouts, 2u);
+  EXPECT_EQ(d.rto, secs(3));  // RFC 6298 (5.7), not the backed-off 4 s
 }
 
 }  // namespace

@@ -226,7 +226,9 @@ class Sim {
           break;
         }
       if (!taken && h.listener && h.listener->accepts(f.src, f.dst, *r)) {
-        h.listener->process(now_, f.src, f.dst, *r);
+        // Data on the segment completing a handshake is dropped here (the harness
+        // accepts only after delivery); the peer retransmits it.
+        if (h.listener->process(now_, f.src, f.dst, *r)) h.listener->dropped_before_accept();
         taken = true;
       }
       if (!taken) ++h.unmatched;

@@ -44,6 +44,15 @@ std::string dump(P& p) {
              d.cwnd, d.ssthresh, (long long)d.rto.as_millis(), s->send_queue(), s->recv_queue(),
              s->poll_at() ? (long long)s->poll_at()->millis() : -1LL);
     out += b;
+    const auto& sb = s->scoreboard();
+    snprintf(b, sizeof b, "\n  sack: una=%u high_data=%u high_rxt=%u rp=%u rec=%d ranges=%zu",
+             sb.snd_una(), sb.high_data(), sb.high_rxt(), sb.recovery_point(), sb.in_recovery(),
+             sb.range_count());
+    out += b;
+    for (size_t i = 0; i < sb.range_count(); ++i) {
+      snprintf(b, sizeof b, " [%u,%u)", sb.range(i).start, sb.range(i).end);
+      out += b;
+    }
   }
   size_t n = p.sim.log.size();
   for (size_t i = n > 12 ? n - 12 : 0; i < n; ++i) {

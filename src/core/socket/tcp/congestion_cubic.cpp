@@ -95,7 +95,9 @@ void Cubic::on_ack(uint32_t acked, uint32_t flight_size, Instant now, Duration r
   uint32_t& cwnd = state_.cwnd;
   if (uint64_t(flight_size) * 2 < cwnd) return;  // application-limited: no growth
   if (cwnd < state_.ssthresh) {
-    cwnd = min_of<uint32_t>(cwnd + min_of(acked, state_.mss), kMaxCwnd);  // RFC 5681 eq. 2
+    // RFC 5681 eq. 2 with RFC 3465 §2.2's limit L = 2*SMSS, so that a stretch ACK (a
+    // receiver acknowledging a batch at once, or GRO) still grows the window.
+    cwnd = min_of<uint32_t>(cwnd + min_of(acked, 2 * state_.mss), kMaxCwnd);
     return;
   }
   if (!epoch_valid_) start_epoch(now);

@@ -21,7 +21,9 @@ void NewReno::reset(uint32_t mss, Instant) {
 void NewReno::on_ack(uint32_t acked, uint32_t, Instant, Duration) {
   if (state_.in_recovery) return;  // the socket deflates the window itself (RFC 6582)
   if (state_.cwnd < state_.ssthresh) {
-    state_.cwnd += min_of(acked, state_.mss);  // RFC 5681 eq. 2
+    // RFC 5681 eq. 2 with RFC 3465 §2.2's limit L = 2*SMSS, so that a stretch ACK (a
+    // receiver acknowledging a batch at once, or GRO) still grows the window.
+    state_.cwnd += min_of(acked, 2 * state_.mss);
     return;
   }
   bytes_acked_ += acked;  // RFC 5681 §3.1, eq. 3 in its byte-counting form

@@ -1,7 +1,6 @@
 // hooks.hpp — what a TCP socket and listener take from outside: the ISN source
-// (RFC 6528, isn.*) and the SYN-cookie codec (RFC 4987 §3.6, syn_cookie.*), plus the
-// hook through which received SACK blocks reach a sender-side scoreboard
-// (sack_scoreboard.*). Interfaces only: the stack passes implementations in.
+// (RFC 6528, isn.*) and the SYN-cookie codec (RFC 4987 §3.6, syn_cookie.*).
+// Interfaces only: the stack passes implementations in.
 #pragma once
 #include <stdint.h>
 
@@ -43,16 +42,6 @@ class SynCookieCodec {
 
  protected:
   ~SynCookieCodec() = default;
-};
-
-// SackHook — receives every SACK option the peer sends (RFC 2018 §3), with the
-// cumulative ACK it came with; the sender-side scoreboard plugs in here.
-class SackHook {
- public:
-  virtual void on_sack(uint32_t snd_una, const wire::tcp::SackBlock* blocks, uint8_t count) = 0;
-
- protected:
-  ~SackHook() = default;
 };
 
 }  // namespace keel::tcp

@@ -22,6 +22,7 @@ void Listener::close() {
   for (auto& p : slots_) p = Pending{};
   isns_ = nullptr;
   cookies_ = nullptr;
+  last_cookie_ = none;
   reply_count_ = 0;
 }
 
@@ -60,15 +61,32 @@ Pending* Listener::free_slot() {
   return nullptr;
 }
 
-Pending* Listener::evict_half_open() {
+Pending* Listener::stale_half_open() {
   Pending* victim = nullptr;
-  for (auto& p : slots_)
-    if (p.used && !p.established && (!victim || p.rto_at < victim->rto_at)) victim = &p;
-  if (victim) {
-    ++stats_.half_open_evicted;
-    *victim = Pending{};
+  for (auto& p : slots_) {
+    if (!p.used || p.established || !p.answered || p.retries == 0) continue;
+    if (!victim || p.retries > victim->retries ||
+        (p.retries == victim->retries && p.rto_at < victim->rto_at))
+      victim = &p;
   }
   return victim;
+}
+
+size_t Listener::committed() const {
+  size_t n = 0;
+  for (const auto& p : slots_) n += p.used && (p.established || (p.answered && p.retries == 0));
+  return n;
+}
+
+Pending* Listener::oldest_waiting() {
+  Pending* w = nullptr;
+  for (auto& p : slots_)
+    if (p.used && !p.established && !p.answered && (!w || seq_lt(p.order, w->order))) w = &p;
+  return w;
+}
+
+bool Listener::cookies_outstanding(Instant now) const {
+  return last_cookie_ && now - *last_cookie_ < kCookieLifetime;
 }
 
 void Listener::reply(const IpAddress& src, const IpAddress& dst, const Repr& r) {
@@ -96,82 +114,122 @@ void Listener::reply_rst(const IpAddress& src, const IpAddress& dst, const Repr&
   reply(dst, src, r);
 }
 
-void Listener::process(Instant now, const IpAddress& src, const IpAddress& dst, const Repr& seg) {
-  if (!is_listening()) return;
+bool Listener::process(Instant now, const IpAddress& src, const IpAddress& dst, const Repr& seg,
+                       Optional<uint32_t> iss) {
+  if (!is_listening()) return false;
   FourTuple t{{dst, seg.dst_port}, {src, seg.src_port}};
   Pending* p = find(t);
   bool syn = seg.flags & flag::kSyn, ack = seg.flags & flag::kAck, rst = seg.flags & flag::kRst;
   if (p) {
     if (rst) {
       if (seg.seq == p->h.irs + 1) *p = Pending{};  // RFC 5961 §3.2: exact match only
-      return;
+      return false;
     }
     if (syn && !ack) {
-      if (!p->established && seg.seq == p->h.irs) p->synack_due = true;  // SYN again
-      return;
+      if (p->established || seg.seq != p->h.irs) return false;
+      if (p->answered)
+        p->synack_due = true;  // the SYN again: our SYN,ACK was lost
+      else
+        p->rto_at = now + wait_limit();  // still waiting for room; the client is there
+      return false;
     }
-    if (!ack) return;
+    if (!ack) return false;
     if (p->established) {
       if (!seg.payload.empty() || (seg.flags & flag::kFin)) ++stats_.dropped_before_accept;
-      return;
+      return false;
     }
     if (seg.ack != p->h.iss + 1 || syn) {
       reply_rst(src, dst, seg);
-      return;
+      return false;
     }
-    if (pending_accepts() >= accept_backlog_) {
-      ++stats_.accept_queue_full;  // stay half-open; the peer's retransmission retries
-      return;
+    if (!accept_queue_has_room()) {
+      // As Linux does: drop the ACK and stay half-open; the SYN,ACK retransmission or
+      // the client's next segment completes the handshake once there is room.
+      ++stats_.accept_queue_full;
+      return false;
     }
     p->established = true;
     p->order = order_++;
     p->h.peer_window = uint32_t(seg.window) << (p->h.peer_wscale ? *p->h.peer_wscale : 0);
     if (p->h.timestamps && seg.timestamps) p->h.ts_recent = seg.timestamps->tsval;
-    if (!seg.payload.empty() || (seg.flags & flag::kFin)) ++stats_.dropped_before_accept;
-    return;
+    return !seg.payload.empty() || (seg.flags & flag::kFin);  // the caller's to deliver
   }
-  if (rst) return;
+  if (rst) return false;
+  if (ack && !syn && cookies_ && cookies_outstanding(now)) {
+    return process_cookie_ack(now, t, src, dst, seg);
+  }
   if (ack) {
-    // A cookie coming back (RFC 4987 §3.6), else RST (RFC 9293 §3.10.7.2).
-    if (!syn && cookies_) {
-      Optional<uint16_t> mss = cookies_->decode(t, seg.seq - 1, seg.ack - 1, now);
-      // A valid cookie proves a real peer; when a flood holds every slot half-open,
-      // the real connection takes the place of the oldest half-open one.
-      Pending* slot = mss ? free_slot() : nullptr;
-      if (mss && !slot) slot = evict_half_open();
-      if (mss && slot && pending_accepts() < accept_backlog_) {
-        ++stats_.cookies_accepted;
-        *slot = Pending{};
-        slot->used = slot->established = true;
-        slot->order = order_++;
-        slot->h.tuple = t;
-        slot->h.iss = seg.ack - 1;
-        slot->h.irs = seg.seq - 1;
-        slot->h.peer_mss = *mss;
-        slot->h.peer_window = seg.window;
-        slot->h.ts_offset = slot->h.iss;
-        slot->h.rcv_adv = seg.seq + uint32_t(min_of<size_t>(opt_.rx_capacity, 0xffff));
-        if (!seg.payload.empty() || (seg.flags & flag::kFin)) ++stats_.dropped_before_accept;
-        return;
-      }
-      if (mss) return;  // valid but no room: drop, the peer retransmits
-      ++stats_.cookies_rejected;
-      // A cookie connection whose completing ACK was dropped (no room) sends data next;
-      // its sequence number no longer gives the client's ISN, so the cookie cannot be
-      // checked. Drop it without a RST: the client's retransmission from its first byte
-      // checks, while a RST would kill a real connection.
-      if (!seg.payload.empty()) return;
+    reply_rst(src, dst, seg);  // RFC 9293 §3.10.7.2
+    return false;
+  }
+  if (syn) process_syn(now, t, seg, iss);
+  return false;
+}
+
+// process_cookie_ack — an ACK for no entry while cookies are outstanding (RFC 4987 §3.6).
+bool Listener::process_cookie_ack(Instant now, const FourTuple& t, const IpAddress& src,
+                                  const IpAddress& dst, const Repr& seg) {
+  Optional<uint16_t> mss = cookies_->decode(t, seg.seq - 1, seg.ack - 1, now);
+  bool data_or_fin = !seg.payload.empty() || (seg.flags & flag::kFin);
+  if (!mss) {
+    ++stats_.cookies_rejected;
+    // A cookie connection whose completing ACK was dropped (no room) goes on with data
+    // and its FIN; their sequence numbers no longer give the client's ISN, so the cookie
+    // cannot be checked. Dropped without a RST: the client's retransmission from its
+    // first byte checks, while a RST would kill a real connection.
+    if (!data_or_fin) reply_rst(src, dst, seg);
+    return false;
+  }
+  // Room first: a slot is taken from a stale half-open entry only for a connection the
+  // accept queue can hold.
+  if (!accept_queue_has_room()) {
+    ++stats_.accept_queue_full;
+    ++stats_.cookie_acks_dropped;
+    return false;
+  }
+  Pending* slot = free_slot();
+  if (!slot) {
+    slot = stale_half_open();
+    if (!slot) {
+      ++stats_.cookie_acks_dropped;  // every half-open entry is fresh: the client retries
+      return false;
     }
-    reply_rst(src, dst, seg);
+    ++stats_.half_open_evicted;
+  }
+  ++stats_.cookies_accepted;
+  *slot = Pending{};
+  slot->used = slot->established = true;
+  slot->order = order_++;
+  slot->h.tuple = t;
+  slot->h.iss = seg.ack - 1;
+  slot->h.irs = seg.seq - 1;
+  slot->h.peer_mss = *mss;
+  slot->h.peer_window = seg.window;
+  slot->h.ts_offset = slot->h.iss;
+  slot->h.rcv_adv = seg.seq + uint32_t(min_of<size_t>(opt_.rx_capacity, 0xffff));
+  return data_or_fin;  // the caller's to deliver
+}
+
+// process_syn — a SYN for a connection the listener does not know: a SYN-queue entry,
+// a cookie, or a drop (see the header).
+void Listener::process_syn(Instant now, const FourTuple& t, const Repr& seg,
+                           Optional<uint32_t> iss) {
+  ++stats_.syns;
+  if (!accept_queue_has_room()) {
+    ++stats_.accept_queue_full;  // Linux: ListenOverflows, the SYN dropped
+    ++stats_.syns_dropped;
     return;
   }
-  if (!syn) return;
-  ++stats_.syns;
   Pending* slot = half_open() < syn_backlog_ ? free_slot() : nullptr;
   uint16_t peer_mss = seg.mss.value_or(536);
   if (!slot) {
     ++stats_.syn_queue_full;
-    if (!cookies_) return;
+    // A cookie only when its ACK could be taken in (the accept queue has room, checked
+    // above): a free slot, or one a stale half-open entry would give up.
+    if (!cookies_ || (!free_slot() && !stale_half_open())) {
+      ++stats_.syns_dropped;
+      return;
+    }
     Repr r;
     r.src_port = seg.dst_port;
     r.dst_port = seg.src_port;
@@ -181,16 +239,18 @@ void Listener::process(Instant now, const IpAddress& src, const IpAddress& dst, 
     r.window = uint16_t(min_of<size_t>(opt_.rx_capacity, 0xffff));
     r.mss = opt_.mss;
     ++stats_.cookies_sent;
-    reply(dst, src, r);
+    last_cookie_ = now;
+    reply(t.local.addr, t.remote.addr, r);
     return;
   }
+  ++stats_.syns_queued;
   *slot = Pending{};
   slot->used = true;
-  slot->synack_due = true;
-  slot->rto_at = now + opt_.synack_rto;
+  slot->order = order_++;
+  slot->rto_at = now + wait_limit();  // dispatch() answers it once there is room
   Handshake& h = slot->h;
   h.tuple = t;
-  h.iss = isns_->isn(t.local, t.remote, now);
+  h.iss = iss ? *iss : isns_->isn(t.local, t.remote, now);
   h.irs = seg.seq;
   h.peer_mss = peer_mss;
   if (opt_.window_scaling && seg.window_scale) {
@@ -223,7 +283,7 @@ Outgoing Listener::synack(Instant now, const Pending& p) const {
   return o;
 }
 
-Optional<Outgoing> Listener::dispatch(Instant now, MutBytes) {
+Optional<Outgoing> Listener::dispatch(Instant now, MutBytes, size_t room) {
   if (reply_count_) {
     Outgoing o{replies_[0].src, replies_[0].dst, replies_[0].repr};
     for (size_t i = 1; i < reply_count_; ++i) replies_[i - 1] = replies_[i];
@@ -232,6 +292,13 @@ Optional<Outgoing> Listener::dispatch(Instant now, MutBytes) {
   }
   for (auto& p : slots_) {
     if (!p.used || p.established) continue;
+    if (!p.answered) {
+      if (p.rto_at <= now) {  // the client stopped asking
+        ++stats_.deferred_expired;
+        p = Pending{};
+      }
+      continue;
+    }
     if (!p.synack_due && p.rto_at <= now) {
       if (p.retries >= opt_.synack_retries) {
         ++stats_.synack_timeouts;
@@ -248,15 +315,32 @@ Optional<Outgoing> Listener::dispatch(Instant now, MutBytes) {
       return synack(now, p);
     }
   }
+  // Waiting entries, first come first served, while the owner has room for them.
+  if (committed() < room) {
+    if (Pending* w = oldest_waiting()) {
+      w->answered = true;
+      w->retries = 0;
+      w->rto_at = now + opt_.synack_rto;
+      return synack(now, *w);
+    }
+    return none;
+  }
+  for (auto& p : slots_) {
+    if (!p.used || p.established || p.answered || p.deferred) continue;
+    p.deferred = true;
+    ++stats_.synacks_deferred;
+  }
   return none;
 }
 
-Optional<Instant> Listener::poll_at() const {
+Optional<Instant> Listener::poll_at(size_t room) const {
   if (reply_count_) return Instant::from_micros(0);
+  bool room_left = committed() < room;
   Optional<Instant> t;
   for (const auto& p : slots_) {
     if (!p.used || p.established) continue;
-    Instant c = p.synack_due ? Instant::from_micros(0) : p.rto_at;
+    Instant c = p.answered ? (p.synack_due ? Instant::from_micros(0) : p.rto_at)
+                           : (room_left ? Instant::from_micros(0) : p.rto_at);
     if (!t || c < *t) t = c;
   }
   return t;

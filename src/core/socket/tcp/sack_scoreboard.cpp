@@ -28,6 +28,29 @@ bool SackScoreboard::is_sacked(uint32_t seq) const {
   return false;
 }
 
+uint32_t SackScoreboard::skip_sacked(uint32_t seq) const {
+  for (size_t i = 0; i < count_; ++i) {
+    if (off(seq) >= off(ranges_[i].start) && off(seq) < off(ranges_[i].end)) return ranges_[i].end;
+  }
+  return seq;
+}
+
+uint32_t SackScoreboard::unsacked_run(uint32_t seq) const {
+  for (size_t i = 0; i < count_; ++i) {
+    if (off(seq) < off(ranges_[i].start)) return ranges_[i].start - seq;
+  }
+  return 0xffffffffu;
+}
+
+uint32_t SackScoreboard::sacked_below(uint32_t seq) const {
+  uint32_t n = 0;
+  for (size_t i = 0; i < count_; ++i) {
+    if (off(ranges_[i].start) >= off(seq)) break;
+    n += min_of(off(ranges_[i].end), off(seq)) - off(ranges_[i].start);
+  }
+  return n;
+}
+
 void SackScoreboard::advance_una(uint32_t ack) {
   size_t n = 0;
   for (size_t i = 0; i < count_; ++i) {
@@ -37,6 +60,11 @@ void SackScoreboard::advance_una(uint32_t ack) {
     ranges_[n++] = r;
   }
   count_ = n;
+  n = 0;
+  for (size_t i = 0; i < mark_count_; ++i) {
+    if (off(marks_[i].end) > off(ack)) marks_[n++] = marks_[i];  // still outstanding
+  }
+  mark_count_ = n;
   if (off(high_rxt_) < off(ack)) high_rxt_ = ack;  // keep snd_una <= HighRxt
   snd_una_ = ack;
 }
@@ -103,10 +131,12 @@ SackScoreboard::UpdateResult SackScoreboard::update(uint32_t ack,
 void SackScoreboard::on_sent(const Segment& seg) {
   if (seg.kind == Segment::Kind::None || !seq_lt(seg.start, seg.end)) return;
   // C.2: octets below HighData are retransmissions (a rescue does not move HighRxt).
-  if (seg.kind != Segment::Kind::Rescue && seq_lt(seg.start, high_data_)) {
+  bool moves_rxt = seg.kind != Segment::Kind::Rescue && seg.kind != Segment::Kind::Probe;
+  if (moves_rxt && seq_lt(seg.start, high_data_)) {
     uint32_t e = seq_lt(high_data_, seg.end) ? high_data_ : seg.end;
     if (seq_lt(high_rxt_, e)) high_rxt_ = e;
   }
+  if (seq_lt(seg.start, high_data_)) note_retransmit(seg.start, seg.end);
   if (seq_lt(high_data_, seg.end)) high_data_ = seg.end;  // C.3
   pipe_ += seg.len();                                     // C.4
 }
@@ -120,7 +150,7 @@ bool SackScoreboard::is_lost(uint32_t seq) const {
       ++above;
     }
   }
-  return above >= kDupThresh || bytes > (kDupThresh - 1) * smss_;
+  return above >= dup_thresh_ || bytes > (dup_thresh_ - 1) * smss_;
 }
 
 uint32_t SackScoreboard::set_pipe() {
@@ -202,7 +232,33 @@ SackScoreboard::Segment SackScoreboard::next_seg(uint32_t new_data) {
   return {Segment::Kind::Rescue, top - min_of(top - floor, smss_), top};
 }
 
+// note_retransmit — remembers [start, end) with the current HighData; a retransmission
+// from the same start replaces its entry, else the oldest entry gives way.
+void SackScoreboard::note_retransmit(uint32_t start, uint32_t end) {
+  size_t slot = mark_count_;
+  for (size_t i = 0; i < mark_count_; ++i)
+    if (marks_[i].start == start) slot = i;
+  if (slot == kMaxRetransmitMarks) {
+    for (size_t i = 1; i < mark_count_; ++i) marks_[i - 1] = marks_[i];
+    slot = kMaxRetransmitMarks - 1;
+  } else if (slot == mark_count_) {
+    ++mark_count_;
+  }
+  marks_[slot] = {start, end, high_data_};
+}
+
+bool SackScoreboard::una_retransmission_lost() const {
+  if (!in_recovery_ || count_ == 0) return false;
+  for (size_t i = 0; i < mark_count_; ++i) {
+    const RetransmitMark& m = marks_[i];
+    bool holds_una = seq_le(m.start, snd_una_) && seq_lt(snd_una_, m.end);
+    if (holds_una) return off(ranges_[count_ - 1].end) > off(m.mark);
+  }
+  return false;
+}
+
 void SackScoreboard::on_rto() {
+  mark_count_ = 0;
   recovery_point_ = high_data_;
   recovery_point_set_ = true;
   in_recovery_ = false;

@@ -22,6 +22,10 @@
 //     seg = next_seg(new data sendable now); stop at Kind::None; send it; on_sent(seg).
 //   - retransmission timeout: on_rto() (§5.1), which keeps the SACK information (the
 //     socket may clear() it instead to follow RFC 2018 §8's stricter rule).
+//   - lost retransmissions (beyond RFC 6675, in the spirit of RFC 8985 RACK): each
+//     retransmission remembers HighData when it left; once data first sent after it is
+//     SACKed while it is still the unacknowledged first segment, it was lost too —
+//     una_retransmission_lost() tells the socket to send it once more.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -34,8 +38,12 @@ class SackScoreboard {
  public:
   // kMaxRanges — SACKed ranges remembered; 8 cover two ACKs' worth of 4-block options.
   static constexpr size_t kMaxRanges = 8;
-  // kDupThresh — RFC 6675 §2 DupThresh.
+  // kDupThresh — RFC 6675 §2 DupThresh, where every connection starts; a socket that
+  // finds its retransmissions spurious (reordering) raises it with set_dup_thresh().
   static constexpr uint32_t kDupThresh = 3;
+  static constexpr uint32_t kMaxDupThresh = 16;
+  // kMaxRetransmitMarks — recent retransmissions remembered for loss detection.
+  static constexpr size_t kMaxRetransmitMarks = 8;
 
   // Range — a SACKed range [start, end).
   struct Range {
@@ -49,6 +57,7 @@ class SackScoreboard {
       Retransmit,  // rules 1 and 3: lost or not yet known delivered
       NewData,     // rule 2: previously unsent data from high_data()
       Rescue,      // rule 4: the once-per-recovery rescue retransmission
+      Probe,       // a tail loss probe resending the last segment (RFC 8985 §7.3)
     };
     Kind kind = Kind::None;
     uint32_t start = 0;
@@ -74,19 +83,36 @@ class SackScoreboard {
   UpdateResult update(uint32_t ack, const wire::tcp::SackBlock* blocks, uint8_t count);
 
   // on_sent — a segment went out: HighData and HighRxt advance as §5 steps C.2-C.4
-  // say (a Rescue leaves HighRxt alone), and pipe grows by its length.
+  // say (a Rescue or Probe leaves HighRxt alone), and pipe grows by its length.
   void on_sent(const Segment& seg);
   // on_send_new — new data up to end went out outside next_seg() (normal sending).
   void on_send_new(uint32_t end) { on_sent({Segment::Kind::NewData, high_data_, end}); }
 
-  // is_lost — RFC 6675 IsLost(seq): seq is unSACKed, outstanding, and either kDupThresh
-  // discontiguous SACKed ranges or more than (kDupThresh - 1) * SMSS SACKed bytes lie
+  // is_lost — RFC 6675 IsLost(seq): seq is unSACKed, outstanding, and either DupThresh
+  // discontiguous SACKed ranges or more than (DupThresh - 1) * SMSS SACKed bytes lie
   // above it.
   bool is_lost(uint32_t seq) const;
   // first_lost — IsLost(HighACK + 1): the §5 alternative trigger of loss recovery.
   bool first_lost() const { return is_lost(snd_una_); }
   // is_sacked — whether seq lies in a SACKed range.
   bool is_sacked(uint32_t seq) const;
+  // skip_sacked — seq, or the end of the SACKed range holding it (where a go-back-N
+  // retransmission after a timeout resumes, RFC 6675 §5.1).
+  uint32_t skip_sacked(uint32_t seq) const;
+  // unsacked_run — bytes from seq up to the next SACKed range above it (0xffffffff if
+  // none): how much a retransmission from seq may carry without resending SACKed data.
+  uint32_t unsacked_run(uint32_t seq) const;
+  // sacked_below — octets SACKed between snd_una and seq.
+  uint32_t sacked_below(uint32_t seq) const;
+  // set_dup_thresh — DupThresh from now on (at least kDupThresh, at most kMaxDupThresh).
+  void set_dup_thresh(uint32_t n) {
+    dup_thresh_ = n < kDupThresh ? kDupThresh : n > kMaxDupThresh ? kMaxDupThresh : n;
+  }
+  uint32_t dup_thresh() const { return dup_thresh_; }
+  // end_recovery — the recovery was undone (its retransmission proved spurious).
+  void end_recovery() { in_recovery_ = false; }
+  // set_smss — the sender's MSS changed (path MTU discovery).
+  void set_smss(uint32_t smss) { smss_ = smss == 0 ? 1 : smss; }
 
   // set_pipe — RFC 6675 SetPipe(): recomputes and returns pipe, the octets in flight.
   uint32_t set_pipe();
@@ -104,6 +130,9 @@ class SackScoreboard {
   // data the send buffer and the peer's window allow now (0: rule 2 cannot apply).
   // Rule 4 records its use (RescueRxt), so call it only to send what it returns.
   Segment next_seg(uint32_t new_data);
+  // una_retransmission_lost — in recovery, the retransmission holding snd_una is
+  // presumed lost: data first sent after it (at or above its mark) has been SACKed.
+  bool una_retransmission_lost() const;
   // on_rto — §5.1: RecoveryPoint = HighData, recovery ends, HighRxt back to snd_una;
   // the SACKed ranges stay (retransmissions after the timeout may skip them).
   void on_rto();
@@ -130,8 +159,16 @@ class SackScoreboard {
   uint32_t add(uint32_t start, uint32_t end);
   void advance_una(uint32_t ack);
 
+  // RetransmitMark — a retransmission [start, end) sent when HighData was mark.
+  struct RetransmitMark {
+    uint32_t start = 0, end = 0, mark = 0;
+  };
+  void note_retransmit(uint32_t start, uint32_t end);
+
   Range ranges_[kMaxRanges];
   size_t count_ = 0;
+  RetransmitMark marks_[kMaxRetransmitMarks];
+  size_t mark_count_ = 0;
   uint32_t snd_una_ = 0;
   uint32_t high_data_ = 0;
   uint32_t high_rxt_ = 0;
@@ -139,6 +176,7 @@ class SackScoreboard {
   uint32_t rescue_rxt_ = 0;
   uint32_t pipe_ = 0;
   uint32_t smss_ = 536;
+  uint32_t dup_thresh_ = kDupThresh;
   uint32_t forgotten_ = 0;
   bool in_recovery_ = false;
   bool recovery_point_set_ = false;

@@ -50,13 +50,22 @@ void Socket::reset_connection() {
   snd_wscale_ = rcv_wscale_ = 0;
   have_rtt_ = rtt_timing_ = false;
   retries_ = dupacks_ = persist_backoff_ = ka_sent_ = unacked_segs_ = challenge_count_ = 0;
+  probes_unanswered_ = 0;
+  rto_ts_guard_ = false;
   inflation_ = 0;
   rexmit_one_ = probe_due_ = ka_due_ = ack_now_ = rst_pending_ = false;
+  tlp_due_ = tlp_outstanding_ = false;
+  undo_armed_ = false;
+  dup_thresh_ = SackScoreboard::kDupThresh;
+  sack_first_ = none;
   acks_owed_ = 0;
-  rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = none;
+  rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = tlp_at_ = none;
   snd_wnd_ = max_snd_wnd_ = 0;
   ts_recent_ = 0;
   stats_ = Diagnostics{};
+  peer_fin_ = none;
+  rcv_closed_ = false;
+  fin_wait2_at_ = none;
 }
 
 void Socket::init_common(Instant now) {
@@ -72,8 +81,8 @@ void Socket::init_common(Instant now) {
 void Socket::enter_closed(Error e) {
   if (error_ == Error::None) error_ = e;
   state_ = State::Closed;
-  rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = none;
-  ack_now_ = rexmit_one_ = probe_due_ = ka_due_ = false;
+  rto_at_ = ack_at_ = persist_at_ = time_wait_at_ = tlp_at_ = fin_wait2_at_ = none;
+  ack_now_ = rexmit_one_ = probe_due_ = ka_due_ = tlp_due_ = false;
   acks_owed_ = 0;
   want_tx_ = rst_pending_;
 }
@@ -124,6 +133,7 @@ void Socket::accept_from(Instant now, const Handshake& h) {
   init_common(now);
   tx_base_ = iss_ + 1;
   cc().reset(smss_, now);
+  sb_.reset(snd_una_, smss_);
   set_state(State::Established);
 }
 
@@ -197,6 +207,26 @@ void Socket::check_window_update() {
 }
 
 void Socket::close() {
+  if (state_ == State::Closed) return;
+  rcv_closed_ = true;
+  want_tx_ = true;  // run_timers arms the FIN-WAIT-2 timer
+  bool zero_linger = opt_.linger && *opt_.linger <= Duration{};
+  if (zero_linger || !rx_.empty()) {
+    bool rst = state_ == State::SynReceived || state_ == State::Established ||
+               state_ == State::FinWait1 || state_ == State::FinWait2 ||
+               state_ == State::CloseWait;
+    if (rst) ++stats_.aborts_on_close;
+    if (rst || zero_linger) {
+      abort();
+      return;
+    }
+    // CLOSING, LAST-ACK, TIME-WAIT: both FINs are out; unread data is dropped with the
+    // socket, the close finishes as it would.
+  }
+  shutdown_write();
+}
+
+void Socket::shutdown_write() {
   switch (state_) {
     case State::SynSent:
       enter_closed(Error::None);
@@ -318,10 +348,15 @@ void Socket::process_syn_sent(Instant now, const Repr& seg) {
         rtt_sample(Duration::millis(int64_t(tsval(now) - seg.timestamps->tsecr)));
       else
         rtt_sample(now - last_tx_);
+    } else {
+      // RFC 6298 (5.7): the SYN timed out, so data starts with an RTO of 3 s, not with
+      // the backed-off value (nor the 1 s initial one).
+      rto_ = clamp_to(Duration::seconds(3), opt_.min_rto, opt_.max_rto);
     }
     retries_ = 0;
     rto_at_ = none;
     last_progress_ = now;
+    sb_.reset(snd_una_, smss_);
     set_state(State::Established);
     ack_now_ = true;
     Repr rest = seg;  // data on the SYN-ACK (RFC 9293 §3.10.7.3 "sixth step")
@@ -387,6 +422,7 @@ void Socket::process_synchronized(Instant now, const Repr& seg) {
   }
   last_rx_ = now;
   ka_sent_ = 0;
+  probes_unanswered_ = 0;
 
   // Second: RST (RFC 5961 §3.2): exact match resets, in-window gets a challenge ACK.
   if (rst) {
@@ -445,6 +481,7 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
       return false;
     }
     set_state(fin_queued_ ? State::FinWait1 : State::Established);
+    sb_.reset(iss_ + 1, smss_);
     snd_wnd_ = max_snd_wnd_ = uint32_t(seg.window) << snd_wscale_;
     snd_wl1_ = seg.seq;
     snd_wl2_ = ack;
@@ -456,14 +493,24 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
   }
   uint32_t wnd = uint32_t(seg.window) << snd_wscale_;
   bool new_ack = seq_lt(snd_una_, ack);
+  // The scoreboard sees every acceptable ACK: its cumulative ack and SACK blocks.
+  uint32_t sacked_before = sb_.highest_sacked();
+  uint32_t newly_sacked = sack_on_ ? sb_.update(ack, seg.sack, seg.sack_count).newly_sacked : 0;
 
   if (new_ack) {
     uint32_t acked = ack - snd_una_;
     uint32_t flight = flight_size();
     // RTT: timestamps echo (RFC 7323 §4.1), else the timed segment (Karn, RFC 6298 §3).
-    if (ts_on_ && seg.timestamps && seg.timestamps->tsecr != 0)
-      rtt_sample(Duration::millis(int64_t(tsval(now) - seg.timestamps->tsecr)));
-    else if (rtt_timing_ && seq_lt(rtt_seq_, ack)) {
+    // After a timeout, an echo older than the timeout's retransmission is skipped: the
+    // peer drops a duplicate of data it already has without taking its TSval (RFC 7323
+    // §5.3 R2 before R3) and echoes its original's, so the "sample" would span the whole
+    // backoff and ratchet the RTO up to max_rto under heavy loss (Karn's rule in spirit).
+    if (ts_on_ && seg.timestamps && seg.timestamps->tsecr != 0) {
+      if (!rto_ts_guard_ || !seq_lt(seg.timestamps->tsecr, rto_tsval_)) {
+        rto_ts_guard_ = false;
+        rtt_sample(Duration::millis(int64_t(tsval(now) - seg.timestamps->tsecr)));
+      }
+    } else if (rtt_timing_ && seq_lt(rtt_seq_, ack)) {
       rtt_timing_ = false;
       rtt_sample(now - rtt_sent_);
     }
@@ -488,45 +535,66 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
     } else {
       rto_ = clamp_to(opt_.initial_rto, opt_.min_rto, opt_.max_rto);
     }
-    // Fast recovery (RFC 6582 §3.2 steps 3-5) or normal growth.
+    dupacks_ = 0;
+    if (cc().state().in_recovery) undo_if_spurious(seg, sacked_before);
     if (cc().state().in_recovery) {
-      if (seq_lt(recover_, ack) || ack == recover_) {
-        cc().on_exit_recovery(now);
+      if (seq_le(recover_, ack)) {
+        cc().on_exit_recovery(now);  // RFC 6582 §3.2 step 3, RFC 6675 §5 step A
         inflation_ = 0;
-        dupacks_ = 0;
-      } else {
-        // Partial ACK: retransmit the next hole, deflate by what was acked.
+        sack_first_ = none;
+      } else if (!sack_on_) {
+        // NewReno partial ACK (RFC 6582 §3.2 step 5): retransmit the next hole and
+        // deflate by what was acked. With SACK, pipe and NextSeg decide instead.
         inflation_ -= int32_t(acked);
         if (acked >= smss_) inflation_ += smss_;
         rexmit_one_ = true;
-        rto_at_ = now + rto_;
       }
     } else {
-      dupacks_ = 0;
       cc().on_ack(acked, flight, now, srtt_);
     }
     rto_at_ = snd_una_ == snd_max_ ? Optional<Instant>() : Optional<Instant>(now + rto_);
-  } else if (ack == snd_una_ && seg_len == 0 && wnd == snd_wnd_ && snd_una_ != snd_max_ &&
-             !(seg.flags & flag::kFin)) {
-    // A duplicate ACK (RFC 5681 §2).
+    tlp_outstanding_ = false;
+    arm_tlp(now);
+  } else if (ack == snd_una_ && snd_una_ != snd_max_ &&
+             ((seg_len == 0 && wnd == snd_wnd_ && !(seg.flags & flag::kFin)) ||
+              newly_sacked > 0)) {
+    // A duplicate ACK: RFC 5681 §2, or with SACK any ACK that SACKs new data
+    // (RFC 6675 §2 — the peer's window may change as its out-of-order queue grows).
     ++stats_.dup_acks;
     if (cc().state().in_recovery) {
-      inflation_ += smss_;  // RFC 5681 §3.2 step 4
-    } else if (++dupacks_ == 3) {
-      // RFC 6582 §3.2 step 2: only when the ACK covers more than recover.
-      if (seq_lt(recover_, ack) || recover_ == iss_) {
-        recover_ = snd_max_;
-        cc().on_enter_recovery(flight_size(), now);
-        inflation_ = 0;
-        rexmit_one_ = true;
-        ++stats_.fast_recoveries;
-        if (sack_on_) ++stats_.sack_recoveries;
-        rto_at_ = now + rto_;
-      }
+      if (!sack_on_) inflation_ += smss_;  // RFC 5681 §3.2 step 4
+    } else if (dupacks_ < 0xff) {
+      ++dupacks_;
     }
   }
 
-  if (sack_hook_ && seg.sack_count) sack_hook_->on_sack(snd_una_, seg.sack, seg.sack_count);
+  // Entering loss recovery: the third duplicate ACK (RFC 5681 §3.2), or with SACK also
+  // when the scoreboard shows the first octet lost (RFC 6675 §5 step 2), or early
+  // retransmit (RFC 5827 §3.2, SACK form): fewer than four segments out and nothing
+  // new may be sent, so oseg - 1 SACKed segments mark the first one lost.
+  uint32_t oseg = (flight_size() + smss_ - 1) / smss_;
+  uint32_t sacked_segs = sack_on_ ? (sb_.sacked_bytes() + smss_ - 1) / smss_ : 0;
+  bool early = sack_on_ && oseg >= 2 && oseg < 4 && sacked_segs >= oseg - 1 &&
+               new_data_room() == 0;
+  if (!cc().state().in_recovery && snd_una_ != snd_max_ &&
+      (dupacks_ >= dup_thresh_ || (sack_on_ && sb_.first_lost()) || early)) {
+    // Once per window of data: RFC 6582 §3.2 step 2 / RFC 6675 §5 (RecoveryPoint).
+    if (sack_on_ ? sb_.may_enter_recovery() : (seq_lt(recover_, ack) || recover_ == iss_)) {
+      enter_recovery(now);
+    }
+  }
+  if (sack_on_ && cc().state().in_recovery) {
+    if (new_ack || newly_sacked) arm_tlp(now);  // the probe guards silence, not slowness
+    sb_.set_pipe();
+    // The retransmission of the first hole was lost as well: data sent after it has
+    // been SACKed. Send it again now rather than waiting for the timer.
+    if (!sack_first_ && sb_.una_retransmission_lost()) {
+      uint32_t len = min_of<uint32_t>(smss_, sb_.unsacked_run(snd_una_));
+      sack_first_ = SackScoreboard::Segment{SackScoreboard::Segment::Kind::Retransmit, snd_una_,
+                                            snd_una_ + len};
+      ++stats_.lost_retransmissions;
+    }
+  }
 
   // Window update (RFC 9293 §3.10.7.4: SND.WL1/SND.WL2 rule).
   if (seq_le(snd_una_, ack) &&
@@ -565,6 +633,60 @@ bool Socket::process_ack(Instant now, const Repr& seg, uint32_t seg_len) {
   return true;
 }
 
+// enter_recovery — fast retransmit (RFC 5681 §3.2 steps 2-3): the congestion control
+// halves (or CUBIC-reduces) its window; with SACK, RFC 6675 §5 steps 1-4 pick the first
+// segment to resend and pipe replaces window inflation from here on.
+void Socket::enter_recovery(Instant now) {
+  newreno_undo_ = newreno_;
+  cubic_undo_ = cubic_;
+  undo_armed_ = ts_on_;
+  undo_tsval_set_ = false;
+  undo_seq_ = snd_una_;
+  recover_ = snd_max_;
+  cc().on_enter_recovery(flight_size(), now);
+  inflation_ = 0;
+  tlp_due_ = false;
+  ++stats_.fast_recoveries;
+  if (sack_on_) {
+    ++stats_.sack_recoveries;
+    snd_nxt_ = snd_max_;  // a go-back-N resend after a timeout gives way to NextSeg
+    auto first = sb_.enter_recovery();
+    if (first.kind != SackScoreboard::Segment::Kind::None) sack_first_ = first;
+  } else {
+    rexmit_one_ = true;
+  }
+  rto_at_ = now + rto_;
+  want_tx_ = true;
+}
+
+// undo_if_spurious — Eifel detection (RFC 3522 §3.2): the first ACK covering the
+// recovery's first retransmission echoes a TSval older than that retransmission's, so
+// the original arrived (it was only reordered). Then the recovery is undone (RFC 4015
+// §3.2: the congestion control as it was before), and DupThresh grows to the segments
+// SACKed above it before it came (Linux does the same with tp->reordering).
+bool Socket::undo_if_spurious(const Repr& seg, uint32_t sacked_before) {
+  if (!undo_armed_ || !seq_lt(undo_seq_, seg.ack)) return false;
+  undo_armed_ = false;
+  if (!undo_tsval_set_ || !seg.timestamps || seg.timestamps->tsecr == 0 ||
+      !seq_lt(seg.timestamps->tsecr, undo_tsval_))
+    return false;
+  newreno_ = newreno_undo_;
+  cubic_ = cubic_undo_;
+  sb_.end_recovery();
+  sack_first_ = none;
+  inflation_ = 0;
+  rexmit_one_ = false;
+  ++stats_.spurious_recoveries;
+  // Segments that overtook it: from its end to the highest SACKed byte.
+  uint32_t end = undo_seq_ + smss_;
+  uint32_t overtaken = seq_lt(end, sacked_before) ? (sacked_before - end) / smss_ : 0;
+  if (overtaken + 1 > dup_thresh_) {
+    sb_.set_dup_thresh(overtaken + 1);
+    dup_thresh_ = sb_.dup_thresh();
+  }
+  return true;
+}
+
 void Socket::rtt_sample(Duration r) {
   if (r < Duration{}) return;
   if (!have_rtt_) {  // RFC 6298 (2.2)
@@ -581,7 +703,8 @@ void Socket::rtt_sample(Duration r) {
 }
 
 // process_text — the sixth to eighth steps: data into the rx ring (out of order through
-// the assembler), then the FIN.
+// the assembler), then the FIN — at once when it is next in sequence, else remembered
+// (peer_fin_) and taken when the data before it has arrived.
 void Socket::process_text(Instant now, const Repr& seg) {
   bool may_take = state_ == State::Established || state_ == State::FinWait1 ||
                   state_ == State::FinWait2 || state_ == State::SynReceived;
@@ -602,7 +725,23 @@ void Socket::process_text(Instant now, const Repr& seg) {
     data = data.from(skip);
     seq = rcv_nxt_;
   }
-  bool fin_in_place = fin;
+  if (rcv_closed_ && !data.empty()) {
+    // New data after close(): nobody will read it, and the peer must not believe it
+    // delivered (RFC 1122 §4.2.2.13, RFC 2525 §2.17). The RST's number is the one the
+    // peer expects next, its ACK field (as Linux does).
+    ++stats_.aborts_on_data;
+    queue_rst(seg.ack, 0, false);
+    enter_closed(Error::Aborted);
+    return;
+  }
+  if (peer_fin_) {
+    // The stream ends at the FIN already seen: nothing past it is data (a segment that
+    // carries the FIN again is taken through peer_fin_ below).
+    uint32_t room = seq_lt(seq, *peer_fin_) ? *peer_fin_ - seq : 0;
+    if (data.size() > room) data = data.first(room);
+    fin = false;
+  }
+  uint32_t fin_seq = seq + uint32_t(data.size());  // where this segment's FIN lies
   if (!data.empty()) {
     size_t offset = seq - rcv_nxt_;
     size_t free = rx_.free_space();
@@ -612,7 +751,7 @@ void Socket::process_text(Instant now, const Repr& seg) {
       return;
     }
     size_t len = min_of(data.size(), free - offset);
-    if (len < data.size()) fin_in_place = false;  // FIN lies beyond what fits
+    if (len < data.size()) fin = false;  // the FIN lies beyond what fits: it comes again
     rx_.write_at(offset, data.first(len));
     auto r = ooo_.add_then_remove_front(offset, len);
     if (!r) {
@@ -630,7 +769,6 @@ void Socket::process_text(Instant now, const Repr& seg) {
     if (offset != 0) {
       last_ooo_ = seq;
       owe_ack();  // out of order: immediate duplicate ACK (RFC 5681 §4.2)
-      fin_in_place = false;
     } else if (!ooo_.is_empty() || delivered > len) {
       owe_ack();  // filled (part of) a hole
     } else {
@@ -640,12 +778,16 @@ void Socket::process_text(Instant now, const Repr& seg) {
       if (++unacked_segs_ >= 2 || len >= 2u * opt_.mss) ack_now_ = true;
       else if (!ack_at_) ack_at_ = now + opt_.ack_delay;
     }
-    if (fin_in_place && seq + len != rcv_nxt_) fin_in_place = false;
   } else if (fin && seq != rcv_nxt_) {
-    fin_in_place = false;  // an out-of-order FIN: the peer will send it again
-    ack_now_ = true;
+    ack_now_ = true;  // a bare FIN out of order: a duplicate ACK for the hole
   }
-  if (!fin_in_place) return;
+  if (fin && seq_lt(rcv_nxt_, fin_seq)) {
+    peer_fin_ = fin_seq;  // out of order (RFC 9293 §3.10.7.4): held until the hole fills
+    return;
+  }
+  bool fin_now = fin ? fin_seq == rcv_nxt_ : peer_fin_ && *peer_fin_ == rcv_nxt_;
+  if (!fin_now) return;
+  peer_fin_ = none;
 
   // Eighth: FIN (RFC 9293 §3.10.7.4).
   rcv_nxt_ += 1;
@@ -691,6 +833,14 @@ void Socket::on_rto(Instant now) {
   dupacks_ = 0;
   inflation_ = 0;
   rexmit_one_ = false;
+  sack_first_ = none;
+  tlp_at_ = none;
+  tlp_due_ = tlp_outstanding_ = false;
+  undo_armed_ = false;  // a timeout is not undone (RFC 4015 covers it; keel does not)
+  // RFC 6675 §5.1: recovery ends; SACKed ranges are kept so that the resend skips them.
+  if (sack_on_ && !syn_phase) sb_.on_rto();
+  rto_ts_guard_ = true;
+  rto_tsval_ = tsval(now);  // the retransmission below carries this TSval
   rtt_timing_ = false;  // Karn: no sample from a retransmitted segment
   rto_ = min_dur(rto_ * 2, opt_.max_rto);  // RFC 6298 (5.5)
   snd_nxt_ = syn_phase ? iss_ : snd_una_;  // go back and resend from the first hole
@@ -709,6 +859,17 @@ void Socket::run_timers(Instant now) {
     enter_closed(Error::None);
     return;
   }
+  // FIN-WAIT-2 after close(): started here, at the first dispatch in that state (the
+  // state change and close() both ask for one at once).
+  if (state_ != State::FinWait2 || !rcv_closed_ || opt_.fin_wait2_timeout <= Duration{}) {
+    fin_wait2_at_ = none;
+  } else if (!fin_wait2_at_) {
+    fin_wait2_at_ = now + opt_.fin_wait2_timeout;
+  } else if (*fin_wait2_at_ <= now) {
+    ++stats_.fin_wait2_timeouts;
+    enter_closed(Error::TimedOut);
+    return;
+  }
   if (rto_at_ && *rto_at_ <= now) {
     on_rto(now);
     if (state_ == State::Closed) return;
@@ -716,6 +877,10 @@ void Socket::run_timers(Instant now) {
   if (persist_at_ && *persist_at_ <= now) {
     persist_at_ = none;
     probe_due_ = true;
+  }
+  if (tlp_at_ && *tlp_at_ <= now) {
+    tlp_at_ = none;
+    tlp_due_ = snd_una_ != snd_max_;
   }
   if (auto ka = keepalive_due(); ka && *ka <= now) {
     if (ka_sent_ >= opt_.keepalive_count) {
@@ -788,13 +953,14 @@ Outgoing Socket::make(Instant now, uint32_t seq, uint8_t flags, Bytes payload) {
 
 // segment_at — a segment of up to max_len data bytes from seq, with the FIN when it
 // reaches the end of queued data after close(). Advances snd_nxt/snd_max.
-Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, uint32_t max_len) {
+Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, uint32_t max_len,
+                                      SackScoreboard::Segment::Kind kind) {
   // SACK blocks ride on data segments too: their bytes come out of the payload, or the
   // packet would pass the MTU (RFC 6691 §2; make() adds 2 NOPs + 2 + 8 per block).
   if (sack_on_ && !ooo_.is_empty()) {
     uint32_t blocks = min_of<uint32_t>(uint32_t(ooo_.size()), ts_on_ ? 3 : 4);
     uint32_t opt = 4 + 8 * blocks;
-    max_len = max_len > opt ? max_len - opt : 0;
+    max_len = min_of<uint32_t>(max_len, smss_ > opt ? smss_ - opt : 1);
   }
   uint32_t end = data_end();
   uint32_t avail = seq_lt(seq, end) ? end - seq : 0;
@@ -804,9 +970,17 @@ Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, u
   if (fin_queued_ && seq + n == fin_seq()) flags |= flag::kFin;
   if (n == 0 && !(flags & flag::kFin)) return none;
   if (n) flags |= flag::kPsh;
-  if (seq_lt(seq, snd_max_)) ++stats_.retransmissions;
+  bool again = seq_lt(seq, snd_max_);
+  if (again) ++stats_.retransmissions;
   Outgoing o = make(now, seq, flags, Bytes(buf.data(), n));
+  o.retransmission = again;
   uint32_t next = seq + n + ((flags & flag::kFin) ? 1 : 0);
+  // The scoreboard keeps HighData, HighRxt and pipe (RFC 6675 §5 step C).
+  if (sack_on_) sb_.on_sent({kind, seq, next});
+  if (undo_armed_ && !undo_tsval_set_ && seq == undo_seq_) {
+    undo_tsval_ = tsval(now);  // what make() put in this retransmission
+    undo_tsval_set_ = true;
+  }
   if (seq == snd_nxt_) snd_nxt_ = next;
   if (seq_lt(snd_max_, next)) {
     if (snd_una_ == snd_max_) last_progress_ = now;  // the user timeout starts here
@@ -816,6 +990,8 @@ Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, u
       rtt_sent_ = now;
     }
     snd_max_ = next;
+    if (!rto_at_) rto_at_ = now + rto_;
+    arm_tlp(now);
   } else if (rtt_timing_ && seq_le(seq, rtt_seq_) && seq_lt(rtt_seq_, next)) {
     rtt_timing_ = false;  // Karn
   }
@@ -826,6 +1002,13 @@ Optional<Outgoing> Socket::segment_at(Instant now, MutBytes buf, uint32_t seq, u
 // send_data — new data (and FIN) within min(cwnd, peer window), with Nagle and sender
 // SWS avoidance (RFC 9293 §3.8.6.2.1); force sends what fits (persist override).
 Optional<Outgoing> Socket::send_data(Instant now, MutBytes buf, bool force) {
+  // After a timeout, data the peer SACKed is not sent again (RFC 6675 §5.1).
+  uint32_t resend_limit = 0xffffffffu;
+  if (sack_on_ && seq_lt(snd_nxt_, snd_max_)) {
+    snd_nxt_ = sb_.skip_sacked(snd_nxt_);
+    if (seq_lt(snd_nxt_, snd_max_)) resend_limit = sb_.unsacked_run(snd_nxt_);
+  }
+  bool resend = seq_lt(snd_nxt_, snd_max_);
   uint32_t end = data_end();
   uint32_t unsent = seq_lt(snd_nxt_, end) ? end - snd_nxt_ : 0;
   bool fin_due = fin_queued_ && snd_nxt_ == fin_seq();
@@ -837,11 +1020,12 @@ Optional<Outgoing> Socket::send_data(Instant now, MutBytes buf, bool force) {
     cwnd += int64_t(dupacks_) * smss_;  // limited transmit (RFC 3042)
   if (cwnd < smss_) cwnd = smss_;
   uint32_t in_flight = snd_nxt_ - snd_una_;
+  if (sack_on_) in_flight -= sb_.sacked_below(snd_nxt_);  // those left the network
   uint32_t cwnd_room = int64_t(in_flight) < cwnd ? uint32_t(cwnd - in_flight) : 0;
   uint32_t wnd_edge = snd_una_ + snd_wnd_;
   uint32_t wnd_room = seq_lt(snd_nxt_, wnd_edge) ? wnd_edge - snd_nxt_ : 0;
   uint32_t room = min_of(cwnd_room, wnd_room);
-  uint32_t n = min_of<uint32_t>(min_of(unsent, room), smss_);
+  uint32_t n = min_of<uint32_t>(min_of(min_of(unsent, room), resend_limit), smss_);
   if (unsent == 0) return segment_at(now, buf, snd_nxt_, 0);  // bare FIN: no window needed
   bool idle = snd_nxt_ == snd_una_;
   if (n == 0) {
@@ -852,9 +1036,11 @@ Optional<Outgoing> Socket::send_data(Instant now, MutBytes buf, bool force) {
     }
     return none;
   }
-  if (!force && n < smss_) {
+  if (!force && !resend && n < smss_) {
     bool all = n == unsent;
-    bool nagle_ok = opt_.nodelay || idle;
+    // The segment that carries the FIN is not held (Linux's tcp_nagle_check agrees):
+    // after close() nothing more will come to fill it.
+    bool nagle_ok = opt_.nodelay || idle || (all && fin_queued_);
     bool big = max_snd_wnd_ && n >= max_snd_wnd_ / 2;
     if (!(nagle_ok && (all || big))) {
       // Window-limited with nothing in flight: the persist timer overrides (§3.8.6.2.1).
@@ -863,6 +1049,79 @@ Optional<Outgoing> Socket::send_data(Instant now, MutBytes buf, bool force) {
     }
   }
   return segment_at(now, buf, snd_nxt_, n);
+}
+
+// new_data_room — octets of unsent data (and the FIN, as one) the peer's window allows
+// beyond snd_max: what RFC 6675 NextSeg() rule 2 may send.
+uint32_t Socket::new_data_room() const {
+  uint32_t end = data_end();
+  uint32_t unsent = seq_lt(snd_max_, end) ? end - snd_max_ : 0;
+  if (unsent == 0) return fin_queued_ && snd_max_ == fin_seq() ? 1 : 0;  // needs no window
+  uint32_t wnd_edge = snd_una_ + snd_wnd_;
+  uint32_t wnd_room = seq_lt(snd_max_, wnd_edge) ? wnd_edge - snd_max_ : 0;
+  return min_of(unsent, wnd_room);
+}
+
+// arm_tlp — RFC 8985 §7.2: after new data goes out or new data is acknowledged, a
+// probe timeout of two smoothed RTTs (at least 10 ms; plus the worst-case delayed ACK
+// time when a single segment is out), unless the retransmission timer comes first.
+// Only with SACK (the probe's ACK must show what is missing) and an RTT sample.
+// Unlike RFC 8985 it also runs during SACK recovery (restarted by every ACK that moves
+// anything): keel has no RACK reordering timer, and a lost retransmission with pipe
+// full would otherwise wait for the RTO.
+void Socket::arm_tlp(Instant now) {
+  tlp_at_ = none;
+  if (!opt_.tail_loss_probe || !sack_on_ || !have_rtt_ || tlp_outstanding_ ||
+      snd_una_ == snd_max_ || snd_wnd_ == 0 ||
+      (state_ != State::Established && state_ != State::CloseWait))
+    return;
+  Duration pto = max_dur(srtt_ * 2, Duration::millis(10));
+  if (flight_size() <= smss_) pto = pto + Duration::millis(200);  // WCDelAckT
+  Instant at = now + pto;
+  if (rto_at_ && *rto_at_ <= at) return;
+  tlp_at_ = at;
+}
+
+// send_tlp — RFC 8985 §7.3: one new segment if the peer's window allows (cwnd is not
+// consulted), else the last segment sent again; the timer then guards it as usual.
+// In recovery the probe resends the first unacknowledged segment: its retransmission
+// is the likeliest loss when the ACKs stop.
+Optional<Outgoing> Socket::send_tlp(Instant now, MutBytes buf) {
+  if (snd_una_ == snd_max_) return none;
+  Optional<Outgoing> o;
+  uint32_t fresh = snd_nxt_ == snd_max_ ? new_data_room() : 0;
+  if (cc().state().in_recovery) {
+    uint32_t len = min_of<uint32_t>(min_of<uint32_t>(flight_size(), smss_), sb_.unsacked_run(snd_una_));
+    o = segment_at(now, buf, snd_una_, len, SackScoreboard::Segment::Kind::Retransmit);
+  } else if (fresh > 0) {
+    o = segment_at(now, buf, snd_max_, min_of<uint32_t>(fresh, smss_),
+                   SackScoreboard::Segment::Kind::NewData);
+  } else {
+    uint32_t len = min_of<uint32_t>(flight_size(), smss_);
+    o = segment_at(now, buf, snd_max_ - len, len, SackScoreboard::Segment::Kind::Probe);
+  }
+  if (!o) return none;
+  ++stats_.tail_loss_probes;
+  tlp_outstanding_ = true;
+  tlp_at_ = none;
+  rto_at_ = now + rto_;
+  return o;
+}
+
+// send_sack_recovery — RFC 6675 §5: the first retransmission (step 3) at once, then
+// segments from NextSeg() while cwnd - pipe >= SMSS (step C), cwnd being ssthresh.
+Optional<Outgoing> Socket::send_sack_recovery(Instant now, MutBytes buf) {
+  SackScoreboard::Segment seg;
+  if (sack_first_) {
+    seg = *sack_first_;
+    sack_first_ = none;
+  } else {
+    uint32_t cwnd = cc().state().ssthresh;
+    if (sb_.pipe() + smss_ > cwnd) return none;
+    seg = sb_.next_seg(new_data_room());
+  }
+  if (seg.kind == SackScoreboard::Segment::Kind::None) return none;
+  return segment_at(now, buf, seg.start, min_of<uint32_t>(seg.len(), smss_), seg.kind);
 }
 
 Optional<Outgoing> Socket::dispatch(Instant now, MutBytes buf) {
@@ -911,8 +1170,13 @@ Optional<Outgoing> Socket::dispatch(Instant now, MutBytes buf) {
       if (o) return o;
     }
   }
+  if (tlp_due_) {
+    tlp_due_ = false;
+    if (auto o = send_tlp(now, buf)) return o;
+  }
   bool force = probe_due_ && snd_wnd_ != 0;
-  if (auto o = send_data(now, buf, force)) {
+  bool sack_recovery = sack_on_ && cc().state().in_recovery;
+  if (auto o = sack_recovery ? send_sack_recovery(now, buf) : send_data(now, buf, force)) {
     probe_due_ = false;
     return o;
   }
@@ -920,6 +1184,14 @@ Optional<Outgoing> Socket::dispatch(Instant now, MutBytes buf) {
     // Zero window: a probe below snd_una (as Linux does) draws an ACK with the window.
     probe_due_ = false;
     if (snd_wnd_ == 0 && snd_nxt_ == snd_una_ && seq_lt(snd_una_, data_end())) {
+      // A peer that answers keeps a zero window as long as it likes (RFC 9293
+      // §3.8.6.1); one that answers none of max_retries probes is gone (Linux: the
+      // same tcp_retries2 bound).
+      if (probes_unanswered_ >= opt_.max_retries) {
+        enter_closed(Error::TimedOut);
+        return dispatch(now, buf);
+      }
+      ++probes_unanswered_;
       ++stats_.zero_window_probes;
       ++persist_backoff_;
       Duration d = min_dur(rto_ * (int64_t(1) << min_of<uint8_t>(persist_backoff_, 10)),
@@ -951,6 +1223,8 @@ Optional<Instant> Socket::poll_at() const {
   take(ack_at_);
   take(persist_at_);
   take(time_wait_at_);
+  take(tlp_at_);
+  take(fin_wait2_at_);
   take(keepalive_due());
   return t;
 }
@@ -974,6 +1248,7 @@ Diagnostics Socket::diagnostics() const {
   d.timestamps = ts_on_;
   d.sack = sack_on_;
   d.snd_wscale = snd_wscale_;
+  d.dup_thresh = dup_thresh_;
   d.rcv_wscale = rcv_wscale_;
   return d;
 }
@@ -1005,6 +1280,7 @@ bool Socket::on_packet_too_big(uint32_t seq, uint16_t mtu) {
   uint32_t path_mss = (mtu < 68 ? 68u : uint32_t(mtu)) - 40 - (ts_on_ ? kTsOptionLen : 0);
   if (path_mss >= smss_) return true;
   smss_ = uint16_t(max_of<uint32_t>(path_mss, 8));
+  sb_.set_smss(smss_);
   ++stats_.pmtu_reductions;
   rexmit_one_ = true;  // the segment the router dropped goes again, now smaller
   want_tx_ = true;

@@ -8,7 +8,13 @@
 // recovery and limited transmit (RFC 5681, RFC 6582, RFC 3042) with IW10 (RFC 6928);
 // RFC 5961 (challenge ACKs, rate-limited); keepalive (RFC 9293 §3.8.4) and a user
 // timeout (RFC 5482 semantics, local only); SACK-permitted and SACK blocks for
-// out-of-order data (RFC 2018). Received SACK blocks go to a SackHook (scoreboard).
+// out-of-order data (RFC 2018). With SACK negotiated, loss recovery is RFC 6675's
+// (scoreboard, pipe, NextSeg; sack_scoreboard.*), retransmissions after a timeout
+// skip SACKed data, and a tail loss probe (RFC 8985 §7) turns a lost tail of a small
+// window into SACK feedback after two RTTs instead of a timeout; without SACK, NewReno.
+// A fast recovery whose retransmission proves spurious by its timestamp echo (Eifel
+// detection, RFC 3522) is undone (RFC 4015: the congestion state before it comes back)
+// and the duplicate-ACK threshold grows to the reordering seen.
 //
 // The socket owns no memory: its rx and tx rings use storage from its owner
 // (FixedSocket<RX, TX> holds arrays). Byte 0 of the tx ring is sequence number
@@ -30,6 +36,7 @@
 #include "core/socket/tcp/congestion_cubic.hpp"
 #include "core/socket/tcp/congestion_newreno.hpp"
 #include "core/socket/tcp/hooks.hpp"
+#include "core/socket/tcp/sack_scoreboard.hpp"
 #include "core/storage/assembler.hpp"
 #include "core/storage/ring_buffer.hpp"
 #include "core/wire/tcp.hpp"
@@ -67,7 +74,7 @@ enum class Error : uint8_t {
   Reset,     // RST in a synchronized state
   TimedOut,  // retransmissions, user timeout or keepalive gave up
   Unreachable,  // an ICMP hard error answered our SYN (RFC 1122 §4.2.3.9)
-  Aborted,   // abort() was called
+  Aborted,   // abort(), or close() had to reset: unread data, data after it, linger 0
 };
 
 enum class ConnectError : uint8_t { InvalidState, Unaddressable };
@@ -81,6 +88,7 @@ struct Options {
   bool window_scaling = true;           // offer RFC 7323 window scaling
   bool timestamps = true;               // offer RFC 7323 timestamps
   bool sack = true;                     // offer SACK-permitted (RFC 2018)
+  bool tail_loss_probe = true;          // RFC 8985 §7 (with SACK only; Linux: tcp_early_retrans)
   CongestionAlgorithm congestion = CongestionAlgorithm::NewReno;
   Duration min_rto = Duration::seconds(1);   // RFC 6298 (2.4); Linux uses 200 ms
   Duration max_rto = Duration::seconds(60);  // RFC 6298 (2.5)
@@ -95,6 +103,17 @@ struct Options {
   Duration keepalive_interval = Duration::seconds(75);
   uint8_t keepalive_count = 9;
   uint8_t challenge_ack_limit = 10;     // challenge ACKs per second (RFC 5961 §7)
+  // fin_wait2_timeout — after close() and the ACK of our FIN, how long FIN-WAIT-2 waits
+  // for the peer's FIN before the socket gives up (Closed, TimedOut, nothing sent);
+  // 0: forever. Linux tcp_fin_timeout. A half-close (shutdown_write) waits forever.
+  Duration fin_wait2_timeout = Duration::seconds(60);
+  // linger — SO_LINGER. None (the default) or a non-zero time: close() is graceful and
+  // returns at once, the FIN following the queued data in the background; the time is
+  // for a blocking socket layer, which may wait that long in close() for the FIN to be
+  // acknowledged (send_queue() 0 and FIN-WAIT-2, TIME-WAIT or Closed) — the core does
+  // nothing with it. Zero: close() is abortive like abort() — queued data is discarded
+  // and a RST sent where RFC 9293 §3.10.5 says so.
+  Optional<Duration> linger;
 };
 
 // Diagnostics — what a socket can tell about itself (TCP_INFO-like).
@@ -108,6 +127,10 @@ struct Diagnostics {
   uint32_t timeouts = 0;          // RTO expirations
   uint32_t fast_recoveries = 0;   // entries into fast recovery
   uint32_t sack_recoveries = 0;   // of which on connections with SACK negotiated
+  uint32_t lost_retransmissions = 0;  // retransmissions found lost by SACK, sent again
+  uint32_t tail_loss_probes = 0;      // RFC 8985 §7 probes sent
+  uint32_t spurious_recoveries = 0;   // fast recoveries undone (RFC 3522 detection)
+  uint32_t dup_thresh = 3;            // duplicate ACKs that start recovery now
   uint32_t dup_acks = 0;
   uint32_t challenge_acks = 0;
   uint32_t dropped_unacceptable = 0;  // failed the acceptability or PAWS test
@@ -115,6 +138,9 @@ struct Diagnostics {
   uint32_t zero_window_probes = 0, keepalive_probes = 0;
   uint32_t icmp_accepted = 0, icmp_ignored = 0;  // ICMP errors acted on / failing RFC 5927
   uint32_t pmtu_reductions = 0;                   // RFC 1191 packet-too-big acted on
+  uint32_t fin_wait2_timeouts = 0;                // FIN-WAIT-2 given up after close()
+  uint32_t aborts_on_close = 0;  // close() sent RST: unread data or linger 0 (RFC 2525 §2.17)
+  uint32_t aborts_on_data = 0;   // data arrived after close(): RST sent
   bool window_scaling = false, timestamps = false, sack = false;
   uint8_t snd_wscale = 0, rcv_wscale = 0;
 };
@@ -124,6 +150,7 @@ struct Diagnostics {
 struct Outgoing {
   IpAddress src, dst;
   wire::tcp::Repr repr;
+  bool retransmission = false;  // data or FIN sent before (for tcpRetransSegs)
 };
 
 // Handshake — a connection established by a Listener, handed to Socket::accept_from.
@@ -174,11 +201,16 @@ class Socket {
   // recv_window / consume — zero-copy receive.
   Bytes recv_window() const { return rx_.read_window(); }
   size_t consume(size_t n);
-  // close — graceful: FIN after all queued data (RFC 9293 §3.10.4). From SynSent, it
-  // just closes. Reading stays possible until the peer's FIN.
+  // close — the application is done with the connection, both ways: FIN after all
+  // queued data (RFC 9293 §3.10.4); from SynSent it just closes. FIN-WAIT-2 then lasts
+  // at most Options::fin_wait2_timeout. Abortive instead — abort(), a RST where RFC
+  // 9293 §3.10.5 says so — when received data is still unread, and later when new
+  // data arrives (it would be lost while the peer believes it delivered: RFC 1122
+  // §4.2.2.13, RFC 2525 §2.17), or with Options::linger zero.
   void close();
-  // shutdown_write — the same FIN, named for half-close.
-  void shutdown_write() { close(); }
+  // shutdown_write — half-close: the same FIN, but reading goes on until the peer's FIN
+  // for as long as the peer likes.
+  void shutdown_write();
   // abort — RST to the peer where RFC 9293 §3.10.5 says so, then Closed (Aborted).
   void abort();
 
@@ -195,7 +227,8 @@ class Socket {
   size_t send_queue() const { return tx_.size(); }
   size_t recv_queue() const { return rx_.size(); }
   Diagnostics diagnostics() const;
-  void set_sack_hook(SackHook* hook) { sack_hook_ = hook; }
+  // scoreboard — the sender's SACK state (meaningful when SACK was negotiated).
+  const SackScoreboard& scoreboard() const { return sb_; }
 
   // ---- used by the Stack ----
   bool accepts(const IpAddress& src, const IpAddress& dst, const wire::tcp::Repr& seg) const;
@@ -213,6 +246,18 @@ class Socket {
   // poll_at — the next instant dispatch() has work; an instant in the past (0) means
   // now; none when nothing is pending.
   Optional<Instant> poll_at() const;
+
+  // ---- TIME-WAIT hand-over to the Stack's table (time_wait.hpp) ----
+  // time_wait_deadline — when 2MSL ends (none outside TIME-WAIT).
+  Optional<Instant> time_wait_deadline() const { return time_wait_at_; }
+  // ts_recent / ts_offset — the peer's last timestamp and our timestamp clock's offset.
+  uint32_t ts_recent() const { return ts_recent_; }
+  uint32_t ts_offset() const { return ts_offset_; }
+  // leave_time_wait — the connection now lives in a TIME-WAIT entry: Closed, without
+  // error and with nothing more to send (only in TimeWait).
+  void leave_time_wait() {
+    if (state_ == State::TimeWait) enter_closed(Error::None);
+  }
 
  private:
   CongestionControl& cc();
@@ -242,7 +287,14 @@ class Socket {
   void on_rto(Instant now);
   Outgoing make(Instant now, uint32_t seq, uint8_t flags, Bytes payload);
   Optional<Outgoing> send_data(Instant now, MutBytes buf, bool force);
-  Optional<Outgoing> segment_at(Instant now, MutBytes buf, uint32_t seq, uint32_t max_len);
+  Optional<Outgoing> segment_at(Instant now, MutBytes buf, uint32_t seq, uint32_t max_len,
+                                SackScoreboard::Segment::Kind kind = SackScoreboard::Segment::Kind::Retransmit);
+  void enter_recovery(Instant now);
+  bool undo_if_spurious(const wire::tcp::Repr& seg, uint32_t sacked_before);
+  Optional<Outgoing> send_sack_recovery(Instant now, MutBytes buf);
+  uint32_t new_data_room() const;
+  void arm_tlp(Instant now);
+  Optional<Outgoing> send_tlp(Instant now, MutBytes buf);
   void check_window_update();
   Optional<Instant> keepalive_due() const;
 
@@ -253,7 +305,7 @@ class Socket {
   Cubic cubic_;
   CongestionAlgorithm algorithm_ = CongestionAlgorithm::NewReno;  // fixed per connection
   Options opt_;
-  SackHook* sack_hook_ = nullptr;
+  SackScoreboard sb_;  // RFC 6675 sender state, used when sack_on_
 
   State state_ = State::Closed;
   Error error_ = Error::None;
@@ -279,6 +331,8 @@ class Socket {
   uint32_t rtt_seq_ = 0;
   Instant rtt_sent_;
   uint8_t retries_ = 0;
+  bool rto_ts_guard_ = false;  // a timeout happened: skip echoes older than rto_tsval_
+  uint32_t rto_tsval_ = 0;
   Instant last_progress_;  // last time snd_una advanced (user timeout)
 
   // loss recovery (RFC 5681, 6582, 3042)
@@ -286,10 +340,21 @@ class Socket {
   uint32_t recover_ = 0;
   int32_t inflation_ = 0;
   bool rexmit_one_ = false;
+  Optional<SackScoreboard::Segment> sack_first_;  // RFC 6675 §5 step 3, sent regardless of pipe
+  uint32_t dup_thresh_ = SackScoreboard::kDupThresh;
+  // Undo of a spurious fast recovery (RFC 3522, RFC 4015): the congestion control as it
+  // was before, the first retransmitted sequence number and the TSval it carried.
+  NewReno newreno_undo_;
+  Cubic cubic_undo_;
+  bool undo_armed_ = false, undo_tsval_set_ = false;
+  uint32_t undo_seq_ = 0, undo_tsval_ = 0;
+  bool tlp_due_ = false;          // the probe timeout fired: send one probe
+  bool tlp_outstanding_ = false;  // a probe was sent and no ACK of new data came since
 
   // timers
-  Optional<Instant> rto_at_, ack_at_, persist_at_, time_wait_at_;
+  Optional<Instant> rto_at_, ack_at_, persist_at_, time_wait_at_, tlp_at_;
   uint8_t persist_backoff_ = 0;
+  uint8_t probes_unanswered_ = 0;  // zero-window probes since the peer last sent anything
   bool probe_due_ = false;
   Instant last_rx_;
   uint8_t ka_sent_ = 0;
@@ -307,6 +372,11 @@ class Socket {
   bool rst_with_ack_ = false;
   Instant challenge_epoch_;
   uint8_t challenge_count_ = 0;
+
+  // closing
+  Optional<uint32_t> peer_fin_;  // sequence number of a FIN that arrived out of order
+  bool rcv_closed_ = false;      // close() was called: the application reads no more
+  Optional<Instant> fin_wait2_at_;
 
   Diagnostics stats_;
 };
