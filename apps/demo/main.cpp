@@ -2,25 +2,18 @@
 // answers ping, echoes UDP on port 7, resolves names, pings, joins multicast groups,
 // keeps time with SNTP, and prints what happens; SIGINT/SIGTERM print the statistics.
 #include <signal.h>
-#include <sys/random.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "common/linux_host.hpp"
 #include "core/wire/icmpv4.hpp"
 #include "options.hpp"
-#include "tcp_apps.hpp"
-#include "ports/linux/fault_injector.hpp"
-#include "ports/linux/linux_loop.hpp"
-#include "ports/linux/pcap_writer.hpp"
-#include "ports/linux/tap_device.hpp"
 #include "runtime/services.hpp"
+#include "tcp_apps.hpp"
 
 using namespace keel;
 using namespace keel::demo;
@@ -46,7 +39,6 @@ std::string join_addrs(const IVec<wire::Ipv4Address>& v) {
 
 struct App {
   Options opt;
-  std::unique_ptr<runtime::Loop> loop;
   runtime::DnsService* dns = nullptr;
   bool resolve_started = false;
   struct Lookup {
@@ -130,7 +122,7 @@ void report_lookups(App& app) {
 }
 
 void print_stats(Stack& stack, IfaceId id, runtime::Loop& loop, const dns::Resolver& resolver,
-                 const linux_port::FaultInjector* faults) {
+                 const linux_port::TapDevice& tap, const linux_port::FaultInjector* faults) {
   for (IfaceId i : {id, Stack::kLoopback}) {
     const iface::InterfaceStats& s = stack.stats(i);
     const char* name = i == Stack::kLoopback ? "lo" : "tap";
@@ -157,6 +149,10 @@ void print_stats(Stack& stack, IfaceId id, runtime::Loop& loop, const dns::Resol
   say("dns queries=%" PRIu64 " requests=%" PRIu64 " timeouts=%" PRIu64 " answers=%" PRIu64
       " not_found=%" PRIu64 " requeries=%" PRIu64 " addresses_dropped=%" PRIu64,
       d.queries, d.requests, d.timeouts, d.answers, d.not_found, d.requeries, d.addresses_dropped);
+  // The TAP's own account: frames held while its link was down, and what became of them.
+  say("tap held=%" PRIu64 " held_sent=%" PRIu64 " held_dropped=%" PRIu64 " tx_errors=%" PRIu64
+      " rx_oversize=%" PRIu64,
+      tap.held(), tap.held_sent(), tap.held_dropped(), tap.tx_errors(), tap.rx_oversize());
   if (faults) {
     for (const auto* f : {&faults->rx_stats(), &faults->tx_stats()}) {
       say("faults dir=%s passed=%" PRIu64 " lost=%" PRIu64 " duplicated=%" PRIu64
@@ -197,65 +193,28 @@ int main(int argc, char** argv) {
   app.opt = *parsed;
   Options& opt = app.opt;
 
-  uint64_t seed = opt.seed;
-  if (seed == 0 && getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = static_cast<uint64_t>(getpid());
-  Random rng(seed);
-
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  sigprocmask(SIG_BLOCK, &sigs, nullptr);
-  int sigfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-
-  linux_port::TapDevice tap;
-  if (!tap.open(opt.tap, &error)) {
+  apps::LinuxHost host;
+  apps::HostConfig host_config;
+  host_config.tap = opt.tap;
+  host_config.mtu = opt.mtu;
+  host_config.faults = opt.faults;
+  host_config.pcap = opt.pcap;
+  host_config.pcap_limit = opt.pcap_limit;
+  host_config.mac = opt.mac;
+  host_config.seed = opt.seed;
+  if (!host.open(host_config, &error)) {
     std::fprintf(stderr, "keel-demo: %s\n", error.c_str());
     return 1;
   }
-  tap.set_mtu(opt.mtu);
-  linux_port::LinuxClock clock;
-  linux_port::EpollWaker waker;
-  waker.watch(tap.fd());
-  waker.watch(sigfd);
-
-  iface::Device* device = &tap;
-  std::unique_ptr<linux_port::FaultInjector> faults;
-  if (opt.faults.any()) {
-    opt.faults.seed = rng.next_u64();
-    faults = std::make_unique<linux_port::FaultInjector>(*device, opt.faults);
-    device = faults.get();
-  }
-  linux_port::PcapWriter pcap_writer;
-  std::unique_ptr<linux_port::PcapDevice> pcap;
-  if (!opt.pcap.empty()) {
-    if (!pcap_writer.open(opt.pcap)) {
-      std::fprintf(stderr, "keel-demo: cannot write %s\n", opt.pcap.c_str());
-      return 1;
-    }
-    pcap_writer.set_limit(opt.pcap_limit);
-    int64_t offset = clock.wall_us() - clock.now().micros();
-    pcap = std::make_unique<linux_port::PcapDevice>(*device, pcap_writer, offset);
-    device = pcap.get();
-  }
-
-  app.loop = std::make_unique<runtime::Loop>(rng, clock, waker);
-  runtime::Loop& loop = *app.loop;
-  Stack& stack = loop.stack();
-  wire::MacAddress mac;
-  if (opt.mac) {
-    mac = *opt.mac;
-  } else {
-    mac.bytes[0] = 0x02;  // locally administered, unicast
-    for (int i = 1; i < 6; ++i) mac.bytes[i] = static_cast<uint8_t>(rng.next_u32());
-  }
-  auto id_r = loop.attach(*device, mac);
-  if (!id_r) {
-    std::fprintf(stderr, "keel-demo: cannot attach the TAP\n");
-    return 1;
-  }
-  IfaceId id = *id_r;
-  say("ready tap=%s mac=%s", tap.name().c_str(), format_mac(mac).c_str());
+  Random& rng = host.rng();
+  linux_port::LinuxClock& clock = host.clock();
+  linux_port::EpollWaker& waker = host.waker();
+  runtime::Loop& loop = host.loop();
+  Stack& stack = host.stack();
+  IfaceId id = host.iface();
+  const wire::MacAddress& mac = host.mac();
+  linux_port::PcapWriter& pcap_writer = host.pcap();
+  say("ready tap=%s mac=%s", host.tap().name().c_str(), format_mac(mac).c_str());
 
   runtime::DnsService dns(rng);
   app.dns = &dns;
@@ -335,10 +294,9 @@ int main(int argc, char** argv) {
 
   std::vector<uint8_t> buf(65536);
   for (;;) {
-    signalfd_siginfo si;
-    if (read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
-      say("signal %s: stopping", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
-      print_stats(stack, id, loop, dns.resolver(), faults.get());
+    if (int sig = host.take_signal()) {
+      say("signal %s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      print_stats(stack, id, loop, dns.resolver(), host.tap(), host.faults());
       for (const std::string& l : tcp_apps.stats_lines()) say("%s", l.c_str());
       pcap_writer.flush();
       if (pcap_writer.skipped() != 0)

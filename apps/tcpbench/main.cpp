@@ -2,23 +2,15 @@
 // smoltcp's benchmark example. Modes: sink (accept one connection on --port and count
 // what arrives), source (connect to --peer:--port and send --bytes or for --seconds),
 // echo (accept and send everything back). Prints bytes, seconds and Mbit/s.
-#include <signal.h>
-#include <sys/random.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "../demo/options.hpp"
-#include "ports/linux/fault_injector.hpp"
-#include "ports/linux/linux_loop.hpp"
-#include "ports/linux/tap_device.hpp"
-#include "runtime/loop.hpp"
+#include "common/linux_host.hpp"
 
 using namespace keel;
 
@@ -105,44 +97,24 @@ Args parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   Args args = parse(argc, argv);
-  uint64_t seed = 0;
-  if (getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = static_cast<uint64_t>(getpid());
-  Random rng(seed);
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  sigprocmask(SIG_BLOCK, &sigs, nullptr);
-  int sigfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-
-  linux_port::TapDevice tap;
+  apps::HostConfig host_config;
+  host_config.tap = args.tap;
+  host_config.mtu = args.mtu;
+  host_config.faults = args.faults;
+  apps::LinuxHost host;
   std::string error;
-  if (!tap.open(args.tap, &error)) {
+  if (!host.open(host_config, &error)) {
     std::fprintf(stderr, "keel-tcpbench: %s\n", error.c_str());
     return 1;
   }
-  tap.set_mtu(args.mtu);
-  linux_port::LinuxClock clock;
-  linux_port::EpollWaker waker;
-  waker.watch(tap.fd());
-  waker.watch(sigfd);
-  iface::Device* device = &tap;
-  std::unique_ptr<linux_port::FaultInjector> faults;
-  if (args.faults.any()) {
-    args.faults.seed = rng.next_u64();
-    faults = std::make_unique<linux_port::FaultInjector>(tap, args.faults);
-    device = faults.get();
-  }
-  auto loop = std::make_unique<runtime::Loop>(rng, clock, waker);
-  Stack& stack = loop->stack();
-  wire::MacAddress mac{{0x02, 0, 0, 0, 0, 0}};
-  for (int i = 1; i < 6; ++i) mac.bytes[i] = static_cast<uint8_t>(rng.next_u32());
-  IfaceId id = *loop->attach(*device, mac);
-  if (!stack.add_ipv4(id, Ipv4Cidr{args.ip, args.prefix})) {
+  linux_port::LinuxClock& clock = host.clock();
+  runtime::Loop& loop = host.loop();
+  Stack& stack = host.stack();
+  if (!stack.add_ipv4(host.iface(), Ipv4Cidr{args.ip, args.prefix})) {
     std::fprintf(stderr, "keel-tcpbench: --ip cannot be used\n");
     return 1;
   }
-  std::printf("keel-tcpbench: ready tap=%s mac=%s\n", tap.name().c_str(), demo::format_mac(mac).c_str());
+  std::printf("keel-tcpbench: ready tap=%s mac=%s\n", host.tap().name().c_str(), demo::format_mac(host.mac()).c_str());
   std::fflush(stdout);
 
   Handle listener{}, conn{};
@@ -165,9 +137,8 @@ int main(int argc, char** argv) {
   Instant connect_at = clock.now() + Duration::millis(300);  // let the TAP come up
 
   for (;;) {
-    signalfd_siginfo si;
-    if (read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) break;
-    loop->run_once();
+    if (host.take_signal() != 0) break;
+    loop.run_once();
     Instant now = clock.now();
     if (args.mode == "source" && !connect_sent && now >= connect_at) {
       connect_sent = true;
@@ -239,9 +210,9 @@ int main(int argc, char** argv) {
         break;
       }
     }
-    Optional<Instant> at = loop->run_once();
+    Optional<Instant> at = loop.run_once();
     if (at && *at <= clock.now()) continue;
-    waker.wait(at);
+    host.waker().wait(at);
   }
   if (end == Instant()) end = clock.now();
   double secs = static_cast<double>((end - start).as_micros()) / 1e6;

@@ -41,11 +41,11 @@ class FramePool {
   // commit — the slab holds a frame of length bytes from iface; queue it.
   void commit(storage::SlabHandle h, size_t length, uint8_t iface);
   // cancel — give back an acquired slab that received nothing.
-  void cancel(storage::SlabHandle h) { slabs_.free(h); }
+  void cancel(storage::SlabHandle h) { slabs_.release(h); }
   // next — the oldest committed frame; release() its slab when done with it.
   Optional<RxFrame> next() { return ready_.pop(); }
   Bytes frame_bytes(const RxFrame& f) const { return slabs_.bytes(f.slab).first(f.length); }
-  void release(const RxFrame& f) { slabs_.free(f.slab); }
+  void release(const RxFrame& f) { slabs_.release(f.slab); }
 
   size_t capacity() const { return slabs_.capacity(); }
   size_t in_use() const { return slabs_.in_use(); }

@@ -103,8 +103,14 @@ void DhcpService::poll(Loop& loop, Instant now) {
 
 // ---- DNS ----
 
+Optional<uint16_t> DnsService::acquire() {
+  if (!stack_) return none;
+  return sockets_.acquire(*stack_, [this](uint16_t port) { return resolver_.owns_port(port); });
+}
+
 void DnsService::poll(Loop& loop, Instant now) {
   Stack& stack = loop.stack();
+  stack_ = &stack;
   uint8_t buf[kDatagramBuf];
   for (auto& e : sockets_) {
     if (!e.handle.valid()) continue;
@@ -117,11 +123,12 @@ void DnsService::poll(Loop& loop, Instant now) {
     }
   }
   while (Optional<dns::Transmit> t = resolver_.poll_transmit(now, MutBytes(buf, sizeof buf))) {
-    Optional<Handle> h = sockets_.socket_for(stack, t->src_port);
-    if (!h) continue;  // no socket free: the resolver times out and retries
+    Optional<Handle> h = sockets_.socket_for(t->src_port);  // bound by acquire()
+    if (!h) continue;
     (void)stack.udp(*h)->send_to(Bytes(buf, t->length), Endpoint{t->dst, 53});
   }
   sockets_.prune(stack, [this](uint16_t port) { return resolver_.owns_port(port); });
+  stack_ = nullptr;
 }
 
 // ---- SNTP ----
@@ -131,6 +138,11 @@ void SntpService::set_servers(Span<const wire::IpAddress> servers) {
   for (const wire::IpAddress& a : servers)
     if (!a.is_unspecified()) (void)servers_.push_back(a);
   client_.set_servers(servers);
+}
+
+Optional<uint16_t> SntpService::acquire() {
+  if (!stack_) return none;
+  return sockets_.acquire(*stack_, [this](uint16_t port) { return client_.owns_port(port); });
 }
 
 bool SntpService::ready(Stack& stack, Instant now) {
@@ -161,18 +173,22 @@ void SntpService::poll(Loop& loop, Instant now) {
   }
   while (Optional<sntp::Sample> s = client_.poll_sample())
     if (hook_) hook_(*s, context_);
+  auto owns = [this](uint16_t port) { return client_.owns_port(port); };
   blocked_until_.reset();
   Optional<Instant> due = client_.poll_at();
   if (due && *due <= now && !ready(stack, now)) {
     blocked_until_ = now + Duration::millis(20);  // ARP is at work; no busy loop meanwhile
+    sockets_.prune(stack, owns);
     return;
   }
+  stack_ = &stack;
   while (Optional<sntp::Transmit> t = client_.poll_transmit(now, wall, MutBytes(buf, sizeof buf))) {
-    sockets_.prune(stack, [t](uint16_t port) { return port == t->src_port; });
-    Optional<Handle> h = sockets_.socket_for(stack, t->src_port);
+    Optional<Handle> h = sockets_.socket_for(t->src_port);  // bound by acquire()
     if (!h) continue;
     (void)stack.udp(*h)->send_to(Bytes(buf, t->length), Endpoint{t->dst, 123});
   }
+  stack_ = nullptr;
+  sockets_.prune(stack, owns);
 }
 
 }  // namespace keel::runtime

@@ -255,8 +255,8 @@ struct Pool {
       MutBytes b = pool.bytes(h);
       for (uint8_t x : b) check(x == stamp[h.index]);
       check(pool.handle_of(b.data()).has_value() && *pool.handle_of(b.data()) == h);
-      if (op & 2) pool.free(h);
-      else pool.free(b.data());
+      if (op & 2) pool.release(h);
+      else pool.release(b.data());
       check(!pool.is_allocated(h));
       used.erase(it);
     }

@@ -88,15 +88,21 @@ void Resolver::set_servers(Span<const IpAddress> servers) {
   }
 }
 
-void Resolver::begin(Query& q, Instant due) {
-  q.id = uint16_t(random_.next_u32());
+uint16_t Resolver::draw_port(const Query& q) {
+  uint16_t port = 0;
   for (int tries = 0; tries < 8; ++tries) {  // a port no other query uses
-    q.port = uint16_t(random_.range(kPortMin, kPortMax));
+    port = uint16_t(random_.range(kPortMin, kPortMax));
     bool clash = false;
     for (const Query& o : queries_)
-      clash |= &o != &q && o.used && o.status == Status::Pending && o.port == q.port;
+      clash |= &o != &q && o.used && o.status == Status::Pending && o.port == port;
     if (!clash) break;
   }
+  return port;
+}
+
+void Resolver::begin(Query& q, Instant due) {
+  q.id = uint16_t(random_.next_u32());
+  q.port = ports_ ? 0 : draw_port(q);  // the old port, if any, is given up
   q.first = q.server = preferred_ < servers_.size() ? preferred_ : 0;
   q.round = q.asked = q.failed = 0;
   q.any_failure = q.sent = false;
@@ -197,6 +203,16 @@ Optional<Transmit> Resolver::poll_transmit(Instant now, MutBytes buf) {
     Duration timeout = config_.initial_timeout;
     for (uint8_t i = 0; i < q.round && timeout < config_.max_timeout; ++i) timeout = timeout * 2;
     if (timeout > config_.max_timeout) timeout = config_.max_timeout;
+    if (q.port == 0) {  // first send since begin() with a port source
+      Optional<uint16_t> port = ports_ ? ports_->acquire() : Optional<uint16_t>(draw_port(q));
+      if (!port || *port == 0) {  // nothing sent: this attempt times out as if lost
+        ++stats_.no_port;
+        q.sent = true;
+        q.due = now + timeout;
+        continue;
+      }
+      q.port = *port;
+    }
     q.sent = true;
     q.asked |= uint8_t(1u << q.server);
     q.due = now + timeout;
@@ -208,13 +224,13 @@ Optional<Transmit> Resolver::poll_transmit(Instant now, MutBytes buf) {
 
 Resolver::Query* Resolver::pending_for_port(uint16_t port) {
   for (Query& q : queries_)
-    if (q.used && q.status == Status::Pending && q.port == port) return &q;
+    if (q.used && q.status == Status::Pending && q.port != 0 && q.port == port) return &q;
   return nullptr;
 }
 
 const Resolver::Query* Resolver::pending_for_port(uint16_t port) const {
   for (const Query& q : queries_)
-    if (q.used && q.status == Status::Pending && q.port == port) return &q;
+    if (q.used && q.status == Status::Pending && q.port != 0 && q.port == port) return &q;
   return nullptr;
 }
 

@@ -7,7 +7,11 @@
 // query and read status()/answer() until they release() it.
 //
 // Sending: each query draws a random id and a random source port (49152..65535, not one
-// in use by another query) and keeps them while it is retried. Attempts go round the
+// in use by another query) and keeps them while it is retried. With a PortSource
+// (set_port_source) the port is taken from it instead when the query is first sent: in
+// the runtime that is the stack's ephemeral allocator, so the port is one no other
+// socket holds (RFC 6056 §3.3.1). When the source has none, the attempt is not sent
+// (counted in no_port) and times out like a lost one. Attempts go round the
 // servers, starting with the one that answered last: each round waits initial_timeout
 // per server, doubled every round (1 s, 2 s, 4 s…) and bounded by max_timeout, for
 // `tries` rounds; then TimedOut. A server that answers SERVFAIL, REFUSED, any other
@@ -45,6 +49,7 @@
 #include "core/base/span.hpp"
 #include "core/base/time.hpp"
 #include "core/base/vec.hpp"
+#include "core/socket/port_source.hpp"
 #include "core/wire/address.hpp"
 #include "core/wire/dns.hpp"
 #include "keel/config.hpp"
@@ -116,6 +121,7 @@ struct Stats {
   uint64_t addresses_dropped = 0;  // beyond kDnsMaxAddresses
   uint64_t records_limited = 0;  // responses with more than kMaxRecords records walked
   uint64_t cache_evictions = 0;  // valid entries replaced
+  uint64_t no_port = 0;          // attempts not sent: the port source had no port
 };
 
 class Resolver {
@@ -126,6 +132,9 @@ class Resolver {
   // set_servers — up to config::kDnsServers (unspecified skipped). Pending queries start
   // over with the new list at once, or end NoServers if it is empty.
   void set_servers(Span<const wire::IpAddress> servers);
+  // set_port_source — where queries begun from now take their source port (nullptr:
+  // drawn here); the source must outlive the resolver or be unset.
+  void set_port_source(PortSource* source) { ports_ = source; }
   // start — a query for name (dotted, trailing dot optional; labels 1..63 bytes of any
   // value, at most 253 characters). Answers from the cache complete at once.
   Result<QueryHandle, Error> start(const char* name, size_t len, QueryType type, Instant now);
@@ -184,8 +193,11 @@ class Resolver {
 
   Query* pending_for_port(uint16_t port);
   const Query* pending_for_port(uint16_t port) const;
-  // begin — a new id and port, and a new round over the servers from the preferred one.
+  // begin — a new id and port (port 0 with a port source: taken when first sent), and a
+  // new round over the servers from the preferred one.
   void begin(Query& q, Instant due);
+  // draw_port — a random port no other pending query uses.
+  uint16_t draw_port(const Query& q);
   // next_server — on to the next server not failed; false when the tries are used up.
   bool next_server(Query& q);
   // finish — the final status; answers and negative answers go to the cache.
@@ -200,6 +212,7 @@ class Resolver {
 
   Random& random_;
   Config config_;
+  PortSource* ports_ = nullptr;
   Vec<wire::IpAddress, config::kDnsServers> servers_;
   uint8_t preferred_ = 0;  // the server that answered last
   Query queries_[config::kDnsQueries];

@@ -87,19 +87,25 @@ Optional<Transmit> Client::poll_transmit(Instant now, int64_t wall_now_us, MutBy
   req.transmit_time = t;
   if (!req.emit(buf)) return none;  // cannot fail: the buffer was checked
 
+  Optional<uint16_t> port =
+      ports_ ? ports_->acquire() : Optional<uint16_t>(uint16_t(random_.range(kPortMin, kPortMax)));
   in_flight_ = true;
-  port_ = uint16_t(random_.range(kPortMin, kPortMax));
+  port_ = port ? *port : 0;
   origin_ = t;
   t1_us_ = wall_now_us;
   ++tries_;
-  ++stats_.requests;
   next_at_ = now + config_.retry;
+  if (port_ == 0) {  // nothing sent: retried at next_at_ as if lost
+    ++stats_.no_port;
+    return none;
+  }
+  ++stats_.requests;
   return Transmit{ntp::kHeaderLen, servers_[current_], port_};
 }
 
 void Client::on_datagram(Instant now, int64_t wall_now_us, Bytes payload, const IpAddress& src,
                          uint16_t src_port, uint16_t dst_port) {
-  if (!in_flight_ || dst_port != port_) {
+  if (!in_flight_ || port_ == 0 || dst_port != port_) {
     ++stats_.unexpected;
     return;
   }

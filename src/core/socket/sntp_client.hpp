@@ -7,6 +7,11 @@
 // which sets the clock. Time comes in twice: `now` (the monotonic Instant that drives
 // the schedule) and `wall_now_us` (the local wall clock, Unix microseconds, at `now`).
 //
+// Source ports are drawn at random (49152..65535) or, with a PortSource
+// (set_port_source), taken from it: in the runtime the stack's ephemeral allocator, so
+// the port is one no other socket holds (RFC 6056 §3.3.1). When the source has none,
+// the request is not sent (counted in no_port) and is retried like a lost one.
+//
 // Schedule: one request in flight. A request unanswered after `retry` is sent again
 // (new source port, new transmit timestamp) up to max_tries_per_server times, then the
 // next server is tried (failover); when every server has failed, the client waits
@@ -35,6 +40,7 @@
 #include "core/base/span.hpp"
 #include "core/base/time.hpp"
 #include "core/base/vec.hpp"
+#include "core/socket/port_source.hpp"
 #include "core/wire/address.hpp"
 #include "core/wire/ntp.hpp"
 
@@ -85,6 +91,7 @@ struct Stats {
   uint64_t zero_transmit = 0;     // Transmit Timestamp zero
   uint64_t bad_stratum = 0;       // stratum above 15
   uint64_t unsynchronized = 0;    // leap indicator 3
+  uint64_t no_port = 0;           // requests not sent: the port source had no port
 };
 
 // NTP timestamp ↔ Unix microseconds (RFC 4330 §3 eras; exact microsecond fractions).
@@ -98,6 +105,9 @@ class Client {
 
   // set_servers — up to kMaxServers (unspecified addresses skipped); polls now.
   void set_servers(Span<const wire::IpAddress> servers);
+  // set_port_source — where requests take their source port (nullptr: drawn here); the
+  // source must outlive the client or be unset.
+  void set_port_source(PortSource* source) { ports_ = source; }
   // poll_transmit — the request due now, written into buf (at least 48 bytes), if any.
   Optional<Transmit> poll_transmit(Instant now, int64_t wall_now_us, MutBytes buf);
   // on_datagram — a UDP datagram to one of our ports; validated, counted, maybe a sample.
@@ -109,7 +119,9 @@ class Client {
   // set_servers); none without servers.
   Optional<Instant> poll_at() const;
   // owns_port — whether local_port is the source port of the request in flight.
-  bool owns_port(uint16_t local_port) const { return in_flight_ && local_port == port_; }
+  bool owns_port(uint16_t local_port) const {
+    return in_flight_ && port_ != 0 && local_port == port_;
+  }
   const Stats& stats() const { return stats_; }
 
  private:
@@ -123,6 +135,7 @@ class Client {
 
   Config config_;
   Random& random_;
+  PortSource* ports_ = nullptr;
   Vec<wire::IpAddress, kMaxServers> servers_;
   Optional<Instant> kissed_until_[kMaxServers];  // kiss-o'-death hold ends
   uint8_t current_ = 0;         // index of the server asked now

@@ -1,4 +1,4 @@
-// slab_pool.cpp — the free list, the counters, and the checks on free().
+// slab_pool.cpp — the free list, the counters, and the checks on release().
 #include "core/storage/slab_pool.hpp"
 
 #include "core/base/assert.hpp"
@@ -45,17 +45,17 @@ MutBytes SlabPool::bytes(SlabHandle h) const {
   return MutBytes(memory_ + h.index * slab_size_, slab_size_);
 }
 
-void SlabPool::free(SlabHandle h) {
-  KEEL_ASSERT(is_allocated(h));  // a foreign handle, or a slab freed twice
+void SlabPool::release(SlabHandle h) {
+  KEEL_ASSERT(is_allocated(h));  // a foreign handle, or a slab released twice
   links_[h.index] = free_head_;
   free_head_ = h.index;
   --in_use_;
 }
 
-void SlabPool::free(const uint8_t* slab) {
+void SlabPool::release(const uint8_t* slab) {
   Optional<SlabHandle> h = handle_of(slab);
   KEEL_ASSERT(h.has_value());  // not the start of one of this pool's slabs
-  free(*h);
+  release(*h);
 }
 
 Optional<SlabHandle> SlabPool::handle_of(const uint8_t* p) const {

@@ -1,11 +1,12 @@
 // slab_pool.hpp — a pool of equal-size slabs over caller-given memory (RX frames, ...).
 //
-// alloc() and free() are O(1): the free slabs form a singly linked list kept in an
+// alloc() and release() are O(1): the free slabs form a singly linked list kept in an
 // index array, one uint16_t per slab, apart from the slabs themselves. An allocated
-// slab's link holds a marker instead, so freeing a slab twice, freeing a pointer that
-// is not the start of one of the pool's slabs, or using a freed slab's bytes is caught
-// by KEEL_ASSERT — a broken invariant of the caller, never a network input. Running out
-// is not an error of the pool: alloc() returns none and failed_allocs() counts it.
+// slab's link holds a marker instead, so releasing a slab twice, releasing a pointer
+// that is not the start of one of the pool's slabs, or using a released slab's bytes is
+// caught by KEEL_ASSERT — a broken invariant of the caller, never a network input.
+// Running out is not an error of the pool: alloc() returns none and failed_allocs()
+// counts it.
 // Slab i starts at memory + i * slab_size; alignment is the caller's (the memory's and
 // slab_size's).
 #pragma once
@@ -50,10 +51,10 @@ class SlabPool {
   Optional<SlabHandle> alloc();
   // bytes(h) — the slab's slab_size() bytes; asserts h is allocated.
   MutBytes bytes(SlabHandle h) const;
-  // free(h) — returns the slab; asserts it is allocated (no double free).
-  void free(SlabHandle h);
-  // free(slab) — the same by the slab's first byte; asserts it is one of this pool's.
-  void free(const uint8_t* slab);
+  // release(h) — returns the slab; asserts it is allocated (no double release).
+  void release(SlabHandle h);
+  // release(slab) — the same by the slab's first byte; asserts it is one of this pool's.
+  void release(const uint8_t* slab);
   // handle_of(p) — the slab that starts at p, or none if p is not a slab start here.
   Optional<SlabHandle> handle_of(const uint8_t* p) const;
   // is_allocated(h) — h names a slab of this pool that is in use.

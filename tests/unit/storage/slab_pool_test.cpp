@@ -1,5 +1,5 @@
 // slab_pool_test.cpp — SlabPool behaviour, its assertions on misuse, and random
-// alloc/free sequences checked against a std::set model at several shapes.
+// alloc/release sequences checked against a std::set model at several shapes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -54,35 +54,35 @@ TEST(SlabPool, alloc_on_an_exhausted_pool_fails_and_is_counted) {
   EXPECT_EQ(p.available(), 0u);
 }
 
-TEST(SlabPool, a_freed_slab_can_be_allocated_again) {
+TEST(SlabPool, a_released_slab_can_be_allocated_again) {
   FixedSlabPool<1, 8> p;
   auto a = p.alloc();
   ASSERT_TRUE(a.has_value());
-  p.free(*a);
+  p.release(*a);
   EXPECT_EQ(p.in_use(), 0u);
   auto b = p.alloc();
   ASSERT_TRUE(b.has_value());
   EXPECT_EQ(*b, *a);
 }
 
-TEST(SlabPool, high_water_keeps_the_peak_after_frees) {
+TEST(SlabPool, high_water_keeps_the_peak_after_releases) {
   FixedSlabPool<4, 8> p;
   auto a = p.alloc(), b = p.alloc(), c = p.alloc();
-  p.free(*b);
-  p.free(*a);
+  p.release(*b);
+  p.release(*a);
   EXPECT_EQ(p.in_use(), 1u);
   EXPECT_EQ(p.high_water(), 3u);
   (void)p.alloc();
   EXPECT_EQ(p.high_water(), 3u);
-  p.free(*c);
+  p.release(*c);
 }
 
-TEST(SlabPool, free_by_pointer_returns_that_slab) {
+TEST(SlabPool, release_by_pointer_returns_that_slab) {
   FixedSlabPool<3, 16> p;
   auto a = p.alloc();
   auto b = p.alloc();
   uint8_t* pb = p.bytes(*b).data();
-  p.free(pb);
+  p.release(pb);
   EXPECT_FALSE(p.is_allocated(*b));
   EXPECT_TRUE(p.is_allocated(*a));
   EXPECT_EQ(p.in_use(), 1u);
@@ -133,30 +133,30 @@ TEST(SlabPool, memory_smaller_than_one_slab_gives_an_empty_pool) {
   EXPECT_FALSE(p.handle_of(memory).has_value());
 }
 
-TEST(SlabPool, double_free_by_handle_asserts) {
+TEST(SlabPool, double_release_by_handle_asserts) {
   FixedSlabPool<2, 8> p;
   auto a = p.alloc();
-  p.free(*a);
-  EXPECT_DEATH(p.free(*a), "");
+  p.release(*a);
+  EXPECT_DEATH(p.release(*a), "");
 }
 
-TEST(SlabPool, double_free_by_pointer_asserts) {
+TEST(SlabPool, double_release_by_pointer_asserts) {
   FixedSlabPool<2, 8> p;
   auto a = p.alloc();
   uint8_t* ptr = p.bytes(*a).data();
-  p.free(ptr);
-  EXPECT_DEATH(p.free(ptr), "");
+  p.release(ptr);
+  EXPECT_DEATH(p.release(ptr), "");
 }
 
-TEST(SlabPool, freeing_a_never_allocated_slab_asserts) {
+TEST(SlabPool, releasing_a_never_allocated_slab_asserts) {
   FixedSlabPool<2, 8> p;
-  EXPECT_DEATH(p.free(SlabHandle{1}), "");
+  EXPECT_DEATH(p.release(SlabHandle{1}), "");
 }
 
 TEST(SlabPool, foreign_handle_asserts) {
   FixedSlabPool<2, 8> p;
   (void)p.alloc();
-  EXPECT_DEATH(p.free(SlabHandle{2}), "");
+  EXPECT_DEATH(p.release(SlabHandle{2}), "");
 }
 
 TEST(SlabPool, foreign_pointer_asserts) {
@@ -164,21 +164,21 @@ TEST(SlabPool, foreign_pointer_asserts) {
   FixedSlabPool<2, 8> other;
   auto a = other.alloc();
   uint8_t stack_bytes[8];
-  EXPECT_DEATH(p.free(stack_bytes), "");
-  EXPECT_DEATH(p.free(other.bytes(*a).data()), "");
-  EXPECT_DEATH(p.free(static_cast<const uint8_t*>(nullptr)), "");
+  EXPECT_DEATH(p.release(stack_bytes), "");
+  EXPECT_DEATH(p.release(other.bytes(*a).data()), "");
+  EXPECT_DEATH(p.release(static_cast<const uint8_t*>(nullptr)), "");
 }
 
 TEST(SlabPool, pointer_inside_a_slab_asserts) {
   FixedSlabPool<2, 8> p;
   auto a = p.alloc();
-  EXPECT_DEATH(p.free(p.bytes(*a).data() + 3), "");
+  EXPECT_DEATH(p.release(p.bytes(*a).data() + 3), "");
 }
 
-TEST(SlabPool, bytes_of_a_freed_slab_asserts) {
+TEST(SlabPool, bytes_of_a_released_slab_asserts) {
   FixedSlabPool<2, 8> p;
   auto a = p.alloc();
-  p.free(*a);
+  p.release(*a);
   EXPECT_DEATH((void)p.bytes(*a), "");
 }
 
@@ -201,7 +201,7 @@ void run_random_ops(size_t slabs, size_t slab_size, uint32_t seed, int steps) {
   size_t high = 0;
   uint32_t failed = 0;
   for (int step = 0; step < steps; ++step) {
-    // Bias towards alloc or free in phases, so the pool runs both full and empty.
+    // Bias towards alloc or release in phases, so the pool runs both full and empty.
     bool alloc = (rng() % 100) < ((step / 500) % 2 ? 70u : 30u);
     if (alloc) {
       auto h = p.alloc();
@@ -225,9 +225,9 @@ void run_random_ops(size_t slabs, size_t slab_size, uint32_t seed, int steps) {
       MutBytes b = p.bytes(h);
       for (uint8_t byte : b) ASSERT_EQ(byte, stamp(h.index, round[h.index])) << step;
       if (rng() % 2)
-        p.free(h);
+        p.release(h);
       else
-        p.free(b.data());
+        p.release(b.data());
       used.erase(it);
     }
     high = std::max(high, used.size());
@@ -241,7 +241,7 @@ void run_random_ops(size_t slabs, size_t slab_size, uint32_t seed, int steps) {
 
 }  // namespace
 
-TEST(SlabPool, random_alloc_and_free_match_a_set_model) {
+TEST(SlabPool, random_alloc_and_release_match_a_set_model) {
   for (size_t slabs : {1u, 2u, 3u, 7u, 16u, 100u})
     for (size_t size : {1u, 3u, 8u, 33u})
       for (uint32_t seed : {1u, 2u}) {
