@@ -21,9 +21,11 @@
 #include "core/wire/ethernet.hpp"
 #include "core/wire/ipv4.hpp"
 #include "core/wire/tcp.hpp"
+#include "support/sim.hpp"
 
 using namespace keel;
 namespace flag = wire::tcp::flag;
+using keel::test::pattern;
 
 namespace {
 
@@ -192,18 +194,6 @@ class Net {
     return n;
   }
 };
-
-std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
-  std::vector<uint8_t> v(n);
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& b : v) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    b = static_cast<uint8_t>(x);
-  }
-  return v;
-}
 
 // EchoServer — the demo's echo service on a stack: accept everything, echo what can be
 // written back, close once the client's FIN was read.

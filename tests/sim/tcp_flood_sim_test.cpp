@@ -18,22 +18,11 @@
 using namespace keel;
 using keel::test::sim_ip;
 using keel::test::SimNet;
+using keel::test::pattern;
 
 namespace {
 
 constexpr size_t kBacklog = config::kTcpBacklog;
-
-std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
-  std::vector<uint8_t> v(n);
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& b : v) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    b = static_cast<uint8_t>(x);
-  }
-  return v;
-}
 
 // Flooder — forges SYNs from 192.0.2.99 (which does not exist, so nobody answers the
 // SYN,ACKs) to B:80, each from a new source port, straight into B's receive path.

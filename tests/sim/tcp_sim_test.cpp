@@ -18,20 +18,9 @@
 using namespace keel;
 using keel::test::sim_ip;
 using keel::test::SimNet;
+using keel::test::pattern;
 
 namespace {
-
-std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
-  std::vector<uint8_t> v(n);
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& b : v) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    b = static_cast<uint8_t>(x);
-  }
-  return v;
-}
 
 struct Connected {
   Handle client, server;

@@ -52,4 +52,18 @@ class SimNet {
 
 inline wire::Ipv4Address sim_ip(uint8_t host) { return wire::Ipv4Address::of(192, 0, 2, host); }
 
+// pattern — n pseudo-random bytes from seed (xorshift): payloads whose corruption or
+// reordering a byte-exact comparison catches.
+inline std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
+  std::vector<uint8_t> v(n);
+  uint32_t x = seed * 2654435761u + 1;
+  for (auto& b : v) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    b = static_cast<uint8_t>(x);
+  }
+  return v;
+}
+
 }  // namespace keel::test
