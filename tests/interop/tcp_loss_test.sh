@@ -55,6 +55,17 @@ sack_check() {
   expect [ "$from_kernel" -gt 0 ] -- "$1: no segment from the kernel carries a SACK block"
   expect [ "$recoveries" -gt 0 ] -- "$1: keel's connections report no SACK-based recovery"
   step "$1: SACK blocks in $from_keel segments from keel, $from_kernel from the kernel; keel's SACK recoveries: $recoveries"
+  # Window scaling and timestamps under loss too: every SYN,ACK from keel offers a
+  # shift, and keel's segments carry timestamps (RFC 7323).
+  local synacks scaled stamped data_from_keel
+  synacks=$(tcp_fields "ip.src == $KEEL_IP && tcp.flags.syn == 1 && tcp.flags.ack == 1" frame.number | wc -l)
+  scaled=$(tcp_fields "ip.src == $KEEL_IP && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.options.wscale.shift" frame.number | wc -l)
+  data_from_keel=$(tcp_fields "ip.src == $KEEL_IP && tcp.len > 0" frame.number | wc -l)
+  stamped=$(tcp_fields "ip.src == $KEEL_IP && tcp.len > 0 && tcp.options.timestamp.tsval" frame.number | wc -l)
+  expect [ "$synacks" -gt 0 ] -- "$1: no SYN,ACK from keel in the capture"
+  expect [ "$scaled" -eq "$synacks" ] -- "$1: $scaled of $synacks SYN,ACKs from keel offer window scaling"
+  expect [ "$stamped" -eq "$data_from_keel" ] -- "$1: $stamped of $data_from_keel data segments from keel carry timestamps"
+  step "$1: window scaling in all $synacks SYN,ACKs, timestamps on all $data_from_keel data segments from keel"
 }
 
 # connection_report NAME — keel's view of its connections (retransmissions, timeouts).
