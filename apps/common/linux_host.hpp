@@ -43,16 +43,24 @@ class LinuxHost {
   // device under the MAC. False with a message in *error (no program name) on failure.
   bool open(const HostConfig& config, std::string* error);
 
+  // rng — the seeded random source (the loop's and the services').
   Random& rng() { return rng_; }
+  // clock — CLOCK_MONOTONIC for the loop, CLOCK_REALTIME for SNTP.
   linux_port::LinuxClock& clock() { return clock_; }
+  // waker — epoll over the TAP and the signalfd.
   linux_port::EpollWaker& waker() { return waker_; }
+  // tap — the TAP device itself (its name, its own counters).
   linux_port::TapDevice& tap() { return tap_; }
+  // loop, stack — after a successful open() only.
   runtime::Loop& loop() { return *loop_; }
   Stack& stack() { return loop_->stack(); }
+  // iface — the TAP's interface id in the stack.
   IfaceId iface() const { return iface_; }
+  // mac — keel's MAC address on the TAP.
   const wire::MacAddress& mac() const { return mac_; }
   // faults — the fault injector, or nullptr when no fault was asked for.
   const linux_port::FaultInjector* faults() const { return faults_.get(); }
+  // pcap — the recorder (open only with HostConfig::pcap set).
   linux_port::PcapWriter& pcap() { return pcap_writer_; }
 
   // take_signal — SIGINT or SIGTERM if one arrived since the last call, else 0.
