@@ -62,17 +62,17 @@ Result<void, StackError> Stack::tcp_connect(Handle h, const Endpoint& remote, In
   if (!remote.addr.is_v4() || remote.port == 0) return Err(StackError::BadArgument);
   Optional<RouteChoice> rc = route(remote.addr.v4(), Ipv4Address{}, 0xff);
   if (!rc || rc->src.is_unspecified()) return Err(StackError::NotFound);
-  auto free = [this](uint16_t p) { return !tcp_port_in_use(p) && !time_wait_.holds_local_port(p); };
+  auto port_free = [this](uint16_t p) { return !tcp_port_in_use(p) && !time_wait_.holds_local_port(p); };
   Optional<uint16_t> port;
   if (local_port != 0) {
-    if (!free(local_port)) return Err(StackError::InUse);
+    if (!port_free(local_port)) return Err(StackError::InUse);
     port = local_port;
   }
   // RFC 6056 §3.3.1: a random start, then the next port free for TCP.
   uint32_t span = kEphemeralHigh - kEphemeralLow + 1, start = port ? 0 : rng_.below(span);
   for (uint32_t i = 0; i < span && !port; ++i) {
     uint16_t p = static_cast<uint16_t>(kEphemeralLow + (start + i) % span);
-    if (free(p)) port = p;
+    if (port_free(p)) port = p;
   }
   if (!port) return Err(StackError::InUse);
   s->socket.options().mss = tcp_mss_to(remote.addr.v4());
