@@ -251,13 +251,7 @@ keel_stat() {
 # anything else wrong, fails.
 check_pcap() {
   local file=$1 min=${2:-1} total suspects bad n note=""
-  # Without tshark's HTTP dissector: its stream reassembly reports an identical
-  # retransmission arriving after the response it belongs to was complete as an
-  # Error-level "new fragment overlaps old data" (seen at the end of /dl under loss), and
-  # without reassembly it parses random /ul body bytes as HTTP ("leading CRLF"). Every
-  # other dissector (IP, TCP, UDP, ICMP, DHCP, DNS, NTP...) checks as before.
-  local prefs=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE
-               --disable-protocol http)
+  local prefs=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE)
   local filter='_ws.malformed || _ws.expert.severity >= "Error" || ip.checksum.status == "Bad"'
   filter+=' || udp.checksum.status == "Bad" || tcp.checksum.status == "Bad"'
   filter+=' || icmp.checksum.status == "Bad" || icmpv6.checksum.status == "Bad"'
